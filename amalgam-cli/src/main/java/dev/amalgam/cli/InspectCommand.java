@@ -1,0 +1,82 @@
+package dev.amalgam.cli;
+
+import dev.amalgam.arch.ArchitectureInference;
+import dev.amalgam.arch.ModelLayout;
+import dev.amalgam.io.model.ModelFolder;
+import dev.amalgam.io.model.TensorLocation;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code amalgam inspect MODEL}: a model's tensors, size and inferred architecture, from headers only. */
+@Command(name = "inspect", mixinStandardHelpOptions = true,
+        description = "Show a model's tensors (name, dtype, shape, shard), size and inferred architecture.")
+final class InspectCommand implements Callable<Integer> {
+    @Parameters(index = "0", paramLabel = "MODEL", description = "A model folder or a Hub repo id in the local cache.")
+    String model;
+
+    @Option(names = "--summary", description = "Only the summary, not every tensor.")
+    boolean summary;
+
+    @Mixin
+    CommonOptions common;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), common.quiet);
+        String path = model;
+        String revision = null;
+        int at = model.lastIndexOf('@');
+        if (at > 0 && !java.nio.file.Files.isDirectory(Path.of(model))) {
+            path = model.substring(0, at);
+            revision = model.substring(at + 1);
+        }
+        Path dir = common.locator(null).locate(path, revision, "model");
+        try (ModelFolder folder = ModelFolder.open(dir)) {
+            folder.warnings().forEach(console::warn);
+            ModelLayout layout = ArchitectureInference.infer(folder);
+            var out = console.out;
+            long params = 0;
+            long bytes = 0;
+            int nameWidth = folder.tensors().keySet().stream().mapToInt(String::length).max().orElse(10);
+            if (!summary) {
+                out.printf("%-" + nameWidth + "s  %-7s  %-16s  %s%n", "tensor", "dtype", "shape", "shard");
+            }
+            for (TensorLocation t : folder.tensors().values()) {
+                params += t.info().numel();
+                bytes += t.info().byteSize();
+                if (!summary) {
+                    out.printf("%-" + nameWidth + "s  %-7s  %-16s  %s%n", t.info().name(), t.info().dtype().headerName(),
+                            t.info().shapeString(), t.shard().getFileName());
+                }
+            }
+            if (!summary) {
+                out.println();
+            }
+            out.println("model:        " + dir);
+            out.println("architecture: " + layout.architecture() + (layout.modelType() == null ? "" : " (model_type "
+                    + layout.modelType() + ")"));
+            out.println("layers:       " + layout.numLayers() + (layout.layerPrefix() == null ? ""
+                    : " under " + layout.layerPrefix()) + (layout.numLayersKey() == null ? " (inferred from tensor names)"
+                    : " (config.json " + layout.numLayersKey() + ")"));
+            out.println("pre-layer:    " + String.join(", ", layout.preWeights()));
+            out.println("post-layer:   " + String.join(", ", layout.postWeights()));
+            if (!layout.tiedTo().isEmpty()) {
+                layout.tiedTo().forEach((k, v) -> out.println("tied:         " + k + " -> " + v));
+            }
+            out.println("tensors:      " + folder.tensors().size());
+            out.println("parameters:   " + Units.count(params) + " (" + params + ")");
+            out.println("bytes:        " + Units.bytes(bytes) + " (" + bytes + ")");
+            out.flush();
+        }
+        return 0;
+    }
+}

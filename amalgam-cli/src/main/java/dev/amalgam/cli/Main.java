@@ -1,0 +1,61 @@
+package dev.amalgam.cli;
+
+import dev.amalgam.error.AmalgamException;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code amalgam} command. The only place that calls {@code System.exit}. */
+@Command(name = "amalgam", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Merge neural-network checkpoints (Hugging Face safetensors) with mergekit-compatible recipes.",
+        subcommands = {MergeCommand.class, ValidateCommand.class, InspectCommand.class,
+                MakeExampleModelsCommand.class, CommandLine.HelpCommand.class})
+public final class Main {
+    public static final String VERSION = "0.1.0";
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[]{"amalgam " + VERSION + " (Java " + Runtime.version() + ")"};
+        }
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs the CLI and returns the exit code (tests call this instead of main). */
+    public static int run(String... args) {
+        CommandLine cmd = commandLine();
+        return cmd.execute(args);
+    }
+
+    static CommandLine commandLine() {
+        CommandLine cmd = new CommandLine(new Main());
+        cmd.setExecutionExceptionHandler((ex, line, parseResult) -> {
+            boolean debug = parseResult.hasMatchedOption("--debug")
+                    || parseResult.subcommand() != null && parseResult.subcommand().hasMatchedOption("--debug");
+            var err = line.getErr();
+            if (ex instanceof AmalgamException ae) {
+                err.println("error: " + ae.getMessage());
+                if (debug) {
+                    ae.printStackTrace(err);
+                }
+                err.flush();
+                return ae.exitCode();
+            }
+            if (ex instanceof OutOfMemoryError) {
+                err.println("error: out of memory. Give the JVM more heap (JAVA_OPTS=-Xmx...) or lower -j.");
+                err.flush();
+                return 1;
+            }
+            err.println("error: internal error: " + ex + (debug ? "" : " (run with --debug for details; please"
+                    + " report this)"));
+            if (debug) {
+                ex.printStackTrace(err);
+            }
+            err.flush();
+            return 1;
+        });
+        return cmd;
+    }
+}

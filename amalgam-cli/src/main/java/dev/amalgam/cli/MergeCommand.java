@@ -1,0 +1,146 @@
+package dev.amalgam.cli;
+
+import dev.amalgam.config.ConfigParser;
+import dev.amalgam.config.MergeConfiguration;
+import dev.amalgam.exec.ExecutionOptions;
+import dev.amalgam.exec.MergeExecutor;
+import dev.amalgam.output.OutputFolder;
+import dev.amalgam.plan.MergePlan;
+import dev.amalgam.plan.PlanOptions;
+import dev.amalgam.plan.Planner;
+import dev.amalgam.util.SizeParser;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** {@code amalgam merge CONFIG OUT_PATH}: mergekit-yaml's command, with its CPU-relevant options. */
+@Command(name = "merge", mixinStandardHelpOptions = true, sortOptions = false,
+        description = "Run a mergekit YAML recipe and write the merged model to OUT_PATH.")
+final class MergeCommand implements Callable<Integer> {
+    /** Seed used when --random-seed is not given, so that random methods are still reproducible. */
+    static final long DEFAULT_SEED = 42;
+
+    @Parameters(index = "0", paramLabel = "CONFIG", description = "The recipe (mergekit YAML).")
+    Path config;
+
+    @Parameters(index = "1", paramLabel = "OUT_PATH", description = "Folder to write the merged model into.")
+    Path outPath;
+
+    @Option(names = "--out-shard-size", paramLabel = "SIZE", defaultValue = "5B",
+            description = "Largest output shard: an integer with K/M/B suffix as in mergekit (default 5B = 5e9 bytes), or 500MB, 2GiB, ...")
+    String outShardSize;
+
+    @Option(names = "--copy-tokenizer", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Copy the donor model's tokenizer files (default: on).")
+    boolean copyTokenizer;
+
+    @Option(names = "--write-model-card", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "Write README.md and mergekit_config.yml (default: on).")
+    boolean writeModelCard;
+
+    @Option(names = "--random-seed", paramLabel = "N", description = "Seed for random methods (default " + DEFAULT_SEED + ").")
+    Long randomSeed;
+
+    @Option(names = "--allow-crimes", description = "Allow merging models of different architectures.")
+    boolean allowCrimes;
+
+    @Option(names = "--force", description = "Replace OUT_PATH if it exists.")
+    boolean force;
+
+    @Option(names = {"-j", "--threads", "--num-threads"}, paramLabel = "N",
+            description = "Worker threads (default: all cores).")
+    Integer threads;
+
+    @Option(names = "--clone-tensors", description = "Accepted for mergekit compatibility; Amalgam never shares tensor storage, so it has no effect.")
+    boolean cloneTensors;
+
+    @Option(names = "--lazy-unpickle", hidden = true)
+    boolean lazyUnpickle;
+    @Option(names = "--cuda", hidden = true)
+    boolean cuda;
+    @Option(names = "--low-cpu-memory", hidden = true)
+    boolean lowCpuMemory;
+    @Option(names = "--read-to-gpu", hidden = true)
+    boolean readToGpu;
+    @Option(names = "--multi-gpu", hidden = true)
+    boolean multiGpu;
+    @Option(names = "--gpu-rich", hidden = true)
+    boolean gpuRich;
+    @Option(names = "--trust-remote-code", hidden = true)
+    boolean trustRemoteCode;
+    @Option(names = "--async-write", hidden = true)
+    boolean asyncWrite;
+    @Option(names = "--write-threads", hidden = true, paramLabel = "N")
+    Integer writeThreads;
+    @Option(names = "--device", hidden = true, paramLabel = "DEV")
+    String device;
+    @Option(names = "--safe-serialization", negatable = true, defaultValue = "true", fallbackValue = "true", hidden = true)
+    boolean safeSerialization;
+
+    @Mixin
+    CommonOptions common;
+
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), common.quiet);
+        noteIgnoredOptions(console);
+        if (!safeSerialization) {
+            throw new dev.amalgam.error.ConfigException("--no-safe-serialization: Amalgam writes only safetensors"
+                    + " (pickled .bin files can run arbitrary code when loaded)");
+        }
+        long shardBytes = SizeParser.parse(outShardSize);
+        int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
+        if (nThreads < 1) {
+            throw new dev.amalgam.error.ConfigException("-j/--threads must be at least 1, got " + nThreads);
+        }
+        // Cheap checks first: a recipe problem or an existing output must fail before any model is opened.
+        OutputFolder.checkTarget(outPath, force);
+        MergeConfiguration cfg = ConfigParser.parse(config);
+        long seed = randomSeed != null ? randomSeed : DEFAULT_SEED;
+        long start = System.nanoTime();
+        try (MergePlan plan = Planner.plan(cfg, new PlanOptions(common.locator(config), allowCrimes, seed))) {
+            plan.warnings().forEach(console::warn);
+            console.note("Merging " + plan.models().size() + " model(s) with " + plan.method().info().name() + ": "
+                    + plan.jobs().size() + " tensors, " + Units.count(plan.parameterCount()) + " parameters, "
+                    + Units.bytes(plan.bytesToWrite()) + " to write, " + nThreads + " thread(s)");
+            ExecutionOptions opts = new ExecutionOptions(nThreads, shardBytes, copyTokenizer, writeModelCard, force);
+            try (ProgressReporter progress = ProgressReporter.create(console, common.quiet)) {
+                Path out = MergeExecutor.run(plan, outPath, opts, progress, console::warn);
+                double secs = (System.nanoTime() - start) / 1e9;
+                console.out.printf("Wrote %s (%s in %d tensor(s)) in %.1f s%n", out,
+                        Units.bytes(plan.bytesToWrite()), plan.jobs().size(), secs);
+                console.out.flush();
+            }
+        }
+        return 0;
+    }
+
+    private void noteIgnoredOptions(Console console) {
+        if (cloneTensors) {
+            console.note("note: --clone-tensors has no effect (Amalgam never shares storage between tensors)");
+        }
+        String[][] gpu = {
+                {"--lazy-unpickle", String.valueOf(lazyUnpickle)}, {"--cuda", String.valueOf(cuda)},
+                {"--low-cpu-memory", String.valueOf(lowCpuMemory)}, {"--read-to-gpu", String.valueOf(readToGpu)},
+                {"--multi-gpu", String.valueOf(multiGpu)}, {"--gpu-rich", String.valueOf(gpuRich)},
+                {"--async-write", String.valueOf(asyncWrite)}, {"--write-threads", String.valueOf(writeThreads != null)},
+                {"--trust-remote-code", String.valueOf(trustRemoteCode)}};
+        for (String[] o : gpu) {
+            if (Boolean.parseBoolean(o[1])) {
+                console.note("note: " + o[0] + " does not apply to Amalgam (it merges on the CPU, streams"
+                        + " memory-mapped safetensors and writes in parallel already); ignored");
+            }
+        }
+        if (device != null && !device.equals("cpu")) {
+            console.note("note: --device " + device + " does not apply to Amalgam, which merges on the CPU; ignored");
+        }
+    }
+}

@@ -1,0 +1,115 @@
+package dev.amalgam.cli;
+
+import dev.amalgam.exec.MergeProgress;
+import dev.amalgam.plan.TensorJob;
+import java.time.Duration;
+import java.util.Locale;
+import me.tongfei.progressbar.ConsoleProgressBarConsumer;
+import me.tongfei.progressbar.ProgressBar;
+import me.tongfei.progressbar.ProgressBarBuilder;
+import me.tongfei.progressbar.ProgressBarStyle;
+
+/**
+ * Merge progress for the user: a progress bar (bytes written, rate, ETA, tensors done) when standard error is a
+ * terminal, plain log lines every 10% otherwise (CI logs, redirected output).
+ */
+abstract class ProgressReporter implements MergeProgress, AutoCloseable {
+
+    static ProgressReporter create(Console console, boolean quiet) {
+        if (quiet) {
+            return new Silent();
+        }
+        return Console.interactive() ? new Bar() : new Lines(console);
+    }
+
+    @Override
+    public void close() {
+    }
+
+    private static final class Silent extends ProgressReporter {
+    }
+
+    /** Progress bar drawn by me.tongfei:progressbar (a maintained library; handles terminal width and ETA). */
+    private static final class Bar extends ProgressReporter {
+        private ProgressBar bar;
+        private int tensors;
+        private int done;
+
+        @Override
+        public synchronized void started(int tensors, long bytes) {
+            this.tensors = tensors;
+            bar = new ProgressBarBuilder()
+                    .setTaskName("Merging")
+                    .setInitialMax(Math.max(1, bytes / 1_000_000))
+                    .setUnit(" MB", 1)
+                    .showSpeed()
+                    .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
+                    .setUpdateIntervalMillis(200)
+                    .setConsumer(new ConsoleProgressBarConsumer(System.err))
+                    .setMaxRenderedLength(110)
+                    .build();
+            bar.setExtraMessage("0/" + tensors + " tensors");
+        }
+
+        private long bytesDone;
+
+        @Override
+        public synchronized void tensorDone(TensorJob job) {
+            done++;
+            long before = bytesDone / 1_000_000;
+            bytesDone += job.outputBytes();
+            bar.stepBy(bytesDone / 1_000_000 - before);
+            bar.setExtraMessage(done + "/" + tensors + " tensors");
+        }
+
+        @Override
+        public synchronized void close() {
+            if (bar != null) {
+                bar.close();
+                bar = null;
+            }
+        }
+    }
+
+    /** Plain lines for logs. */
+    private static final class Lines extends ProgressReporter {
+        private final Console console;
+        private long total;
+        private long written;
+        private int tensors;
+        private int done;
+        private int nextDecile = 1;
+        private long startNanos;
+
+        Lines(Console console) {
+            this.console = console;
+        }
+
+        @Override
+        public synchronized void started(int tensors, long bytes) {
+            this.tensors = tensors;
+            this.total = Math.max(1, bytes);
+            this.startNanos = System.nanoTime();
+        }
+
+        @Override
+        public synchronized void tensorDone(TensorJob job) {
+            done++;
+            written += job.outputBytes();
+            while (nextDecile <= 10 && written * 10 >= total * nextDecile) {
+                double secs = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
+                double rate = written / secs;
+                long eta = rate > 0 ? (long) ((total - written) / rate) : 0;
+                console.note(String.format(Locale.ROOT, "progress: %3d%%  %d/%d tensors  %s  %s/s  ETA %s",
+                        nextDecile * 10, done, tensors, Units.bytes(written), Units.bytes((long) rate),
+                        format(Duration.ofSeconds(eta))));
+                nextDecile++;
+            }
+        }
+
+        private static String format(Duration d) {
+            return d.toHours() > 0 ? String.format(Locale.ROOT, "%d:%02d:%02d", d.toHours(), d.toMinutesPart(), d.toSecondsPart())
+                    : String.format(Locale.ROOT, "%d:%02d", d.toMinutes(), d.toSecondsPart());
+        }
+    }
+}

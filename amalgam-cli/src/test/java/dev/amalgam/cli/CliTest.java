@@ -1,0 +1,135 @@
+package dev.amalgam.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.amalgam.testing.GoldenComparator;
+import dev.amalgam.testing.TestResources;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The command line end to end: exit codes, messages, and the files it writes (and does not write). */
+class CliTest {
+    @TempDir
+    Path tmp;
+
+    record Run(int code, String out, String err) {
+    }
+
+    static Run run(String... args) {
+        var cmd = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cmd.setOut(new PrintWriter(out));
+        cmd.setErr(new PrintWriter(err));
+        int code = cmd.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    private Path golden(String rel) {
+        return TestResources.golden().resolve(rel);
+    }
+
+    @Test
+    void mergeMatchesMergekitAndRefusesToOverwrite() throws Exception {
+        Path out = tmp.resolve("linear");
+        Run r = run("merge", golden("configs/linear.yml").toString(), out.toString(), "-j", "2");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Wrote " + out);
+        var cmp = GoldenComparator.compare(golden("out/linear"), out);
+        assertThat(cmp.ok()).as(cmp.report()).isTrue();
+
+        long before = Files.getLastModifiedTime(out.resolve("model.safetensors")).toMillis();
+        Run again = run("merge", golden("configs/linear.yml").toString(), out.toString());
+        assertThat(again.code()).isEqualTo(2);
+        assertThat(again.err()).contains("already exists").contains("--force").doesNotContain("Exception");
+        assertThat(Files.getLastModifiedTime(out.resolve("model.safetensors")).toMillis()).isEqualTo(before);
+
+        Run forced = run("merge", golden("configs/linear.yml").toString(), out.toString(), "--force",
+                "--no-copy-tokenizer", "--no-write-model-card");
+        assertThat(forced.code()).as(forced.err()).isZero();
+        assertThat(out.resolve("tokenizer.json")).doesNotExist();
+        assertThat(out.resolve("README.md")).doesNotExist();
+        assertThat(out.resolve("config.json")).exists();
+    }
+
+    @Test
+    void mergekitOptionsAreAcceptedAndGpuOnesNoted() {
+        Path out = tmp.resolve("o");
+        Run r = run("merge", golden("configs/passthrough_frankenmerge.yml").toString(), out.toString(),
+                "--cuda", "--lazy-unpickle", "--clone-tensors", "--random-seed", "7", "--allow-crimes",
+                "--out-shard-size", "100K");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("--cuda does not apply").contains("--lazy-unpickle does not apply")
+                .contains("--clone-tensors has no effect");
+        assertThat(out.resolve("model.safetensors.index.json")).exists();
+    }
+
+    @Test
+    void unknownOptionIsAUsageError() {
+        Run r = run("merge", "a.yml", tmp.resolve("x").toString(), "--no-such-option");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--no-such-option");
+        assertThat(tmp.resolve("x")).doesNotExist();
+    }
+
+    @Test
+    void badRecipeFailsWithItsLocationAndNoOutput() throws Exception {
+        Path recipe = tmp.resolve("bad.yml");
+        Files.writeString(recipe, "merge_method: lineer\nmodels:\n  - model: " + golden("models/ft_a") + "\n");
+        Run r = run("merge", recipe.toString(), tmp.resolve("out").toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("bad.yml:1:").contains("Did you mean 'linear'").doesNotContain("at dev.amalgam");
+        assertThat(tmp.resolve("out")).doesNotExist();
+        try (var files = Files.list(tmp)) {
+            assertThat(files).containsExactly(recipe);
+        }
+    }
+
+    @Test
+    void validateDescribesThePlanWithoutWriting() {
+        Run r = run("validate", golden("configs/passthrough_frankenmerge.yml").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("is valid").contains("passthrough").contains("LlamaForCausalLM, 4 layers")
+                .contains("output:        6 layers");
+    }
+
+    @Test
+    void validateReportsEveryProblemAtOnce() throws Exception {
+        Path recipe = tmp.resolve("two.yml");
+        Files.writeString(recipe, """
+                merge_method: linear
+                models:
+                  - model: ./no/such/model
+                    parameters: {weight: 1}
+                  - model: ./another/missing
+                    parameters: {weight: 1}
+                """);
+        Run r = run("validate", recipe.toString());
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("2 problems").contains("no/such/model").contains("another/missing");
+    }
+
+    @Test
+    void inspectListsTensorsAndArchitecture() {
+        Run r = run("inspect", golden("models/ft_a_bf16_sharded").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("model.layers.3.mlp.down_proj.weight").contains("BF16")
+                .contains("model-00003-of-00003.safetensors").contains("LlamaForCausalLM")
+                .contains("layers:       4 under model.layers").contains("tensors:      39");
+    }
+
+    @Test
+    void exampleRecipesRunFromAnyWorkingDirectory() {
+        Path examples = Path.of("..", "examples").toAbsolutePath().normalize();
+        Path out = tmp.resolve("soup");
+        Run r = run("merge", examples.resolve("soup.yml").toString(), out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(out.resolve("model.safetensors")).exists();
+        Run f = run("merge", examples.resolve("frankenmerge.yml").toString(), tmp.resolve("fm").toString());
+        assertThat(f.code()).as(f.err()).isZero();
+    }
+}

@@ -1,0 +1,81 @@
+package dev.amalgam.exec;
+
+import dev.amalgam.merge.TensorInputs;
+import dev.amalgam.plan.JobInput;
+import dev.amalgam.plan.TensorJob;
+import dev.amalgam.tensor.Conversions;
+import dev.amalgam.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.util.List;
+
+/**
+ * The inputs of a tensor job, read straight from the memory-mapped shards and converted to float32 on the fly.
+ * An input whose logical shape is smaller than the stored one (an embedding truncated to the shared vocabulary)
+ * is read row by row from the top-left sub-matrix.
+ */
+final class MappedTensorInputs implements TensorInputs {
+    private final TensorJob job;
+    private final MemorySegment[] segments;
+    private final DType[] dtypes;
+    private final long[] storedCols;
+
+    MappedTensorInputs(TensorJob job) {
+        this.job = job;
+        List<JobInput> in = job.inputs();
+        segments = new MemorySegment[in.size()];
+        dtypes = new DType[in.size()];
+        storedCols = new long[in.size()];
+        for (int i = 0; i < in.size(); i++) {
+            JobInput input = in.get(i);
+            segments[i] = input.model().folder().bytes(input.location());
+            dtypes[i] = input.location().info().dtype();
+            long[] stored = input.location().info().shape();
+            storedCols[i] = java.util.Arrays.equals(stored, input.viewShape()) ? -1 : stored[1];
+        }
+    }
+
+    MemorySegment rawSegment(int input) {
+        return segments[input];
+    }
+
+    @Override
+    public int count() {
+        return segments.length;
+    }
+
+    @Override
+    public long numel() {
+        return job.numel();
+    }
+
+    @Override
+    public long[] shape() {
+        return job.shape().clone();
+    }
+
+    @Override
+    public DType dtype(int input) {
+        return dtypes[input];
+    }
+
+    @Override
+    public void read(int input, long offset, float[] dst, int dstOffset, int n) {
+        DType dt = dtypes[input];
+        if (storedCols[input] < 0) {
+            Conversions.toFloat(dt, segments[input], offset * dt.byteSize(), dst, dstOffset, n);
+            return;
+        }
+        long viewCols = job.shape()[1];
+        long pos = offset;
+        int done = 0;
+        while (done < n) {
+            long row = pos / viewCols;
+            long col = pos % viewCols;
+            int run = (int) Math.min(n - done, viewCols - col);
+            long stored = row * storedCols[input] + col;
+            Conversions.toFloat(dt, segments[input], stored * dt.byteSize(), dst, dstOffset + done, run);
+            done += run;
+            pos += run;
+        }
+    }
+}

@@ -1,0 +1,74 @@
+package dev.amalgam.io.model;
+
+import dev.amalgam.config.ModelReference;
+import dev.amalgam.error.ConfigException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Turns a model reference from a recipe into a local folder. Like mergekit, a path is first taken relative to the
+ * working directory; Amalgam then also tries it relative to the recipe's folder (so recipes that sit next to
+ * their models run from anywhere), then looks the reference up as a Hub repo id in the local Hugging Face cache.
+ * Downloading from the Hub is not part of this class.
+ */
+public final class ModelLocator {
+    private final Path workDir;
+    private final Path recipeDir;
+    private final HfCache cache;
+
+    public ModelLocator(Path workDir, Path recipeDir, HfCache cache) {
+        this.workDir = workDir;
+        this.recipeDir = recipeDir;
+        this.cache = cache;
+    }
+
+    /** True when {@code dir} lies inside the Hugging Face cache, i.e. the model came from the Hub. */
+    public boolean isInHubCache(Path dir) {
+        return dir.toAbsolutePath().normalize().startsWith(cache.root().toAbsolutePath().normalize());
+    }
+
+    public Path locate(ModelReference ref) {
+        return locate(ref.path(), ref.revision(), "model");
+    }
+
+    /** Locates a path or repo id; {@code what} names it in errors ("model", "LoRA adapter"). */
+    public Path locate(String pathOrRepo, String revision, String what) {
+        List<String> looked = new ArrayList<>();
+        String expanded = pathOrRepo.equals("~") || pathOrRepo.startsWith("~/")
+                ? System.getProperty("user.home") + pathOrRepo.substring(1) : pathOrRepo;
+        Path p = Path.of(expanded);
+        List<Path> candidates = new ArrayList<>();
+        if (p.isAbsolute()) {
+            candidates.add(p);
+        } else {
+            candidates.add(workDir.resolve(p));
+            if (recipeDir != null && !recipeDir.equals(workDir)) {
+                candidates.add(recipeDir.resolve(p));
+            }
+        }
+        for (Path c : candidates) {
+            Path n = c.toAbsolutePath().normalize();
+            if (Files.isDirectory(n)) {
+                if (revision != null) {
+                    throw new ConfigException(what + " '" + pathOrRepo + "@" + revision + "' is a local folder (" + n
+                            + "); a revision (@" + revision + ") only applies to Hub repositories");
+                }
+                return n;
+            }
+            looked.add(n.toString());
+        }
+        if (HfCache.looksLikeRepoId(pathOrRepo)) {
+            var snap = cache.snapshot(pathOrRepo, revision);
+            if (snap.isPresent()) {
+                return snap.get();
+            }
+            looked.add("Hugging Face cache: " + cache.describeLookup(pathOrRepo, revision));
+        }
+        throw new ConfigException(what + " '" + pathOrRepo + (revision == null ? "" : "@" + revision)
+                + "' was not found. Looked in:\n  - " + String.join("\n  - ", looked)
+                + "\nAmalgam cannot download from the Hugging Face Hub yet: download it first (for example with"
+                + " `huggingface-cli download " + pathOrRepo + "`), or fix the path.");
+    }
+}

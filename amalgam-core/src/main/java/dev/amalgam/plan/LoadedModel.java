@@ -1,0 +1,19 @@
+package dev.amalgam.plan;
+
+import dev.amalgam.arch.ModelLayout;
+import dev.amalgam.config.ModelReference;
+import dev.amalgam.io.model.ModelFolder;
+import java.nio.file.Path;
+
+/**
+ * A model of the recipe, located on disk, its headers read and its layout inferred.
+ *
+ * @param fromHubCache true when the model was found in the Hugging Face cache (a Hub model, named as such in the
+ *                     model card), false for a local folder
+ */
+public record LoadedModel(ModelReference ref, Path dir, ModelFolder folder, ModelLayout layout, boolean fromHubCache) {
+    /** How the model is named to the user: the reference as written in the recipe. */
+    public String displayName() {
+        return ref.toString();
+    }
+}
