@@ -54,8 +54,12 @@ final class Diagnostics {
         return !errors.isEmpty();
     }
 
+    /** Warnings in file order (the top level is checked before nested parts, so discovery order is not). */
     List<ConfigWarning> warnings() {
-        return List.copyOf(warnings);
+        return warnings.stream()
+                .sorted(Comparator.comparingInt((ConfigWarning w) -> w.location().line())
+                        .thenComparingInt(w -> w.location().column()))
+                .toList();
     }
 
     /** All errors, one per line, in file order ({@code file:line:column: path: problem}). */
