@@ -26,7 +26,12 @@ public final class Main {
     /** Runs the CLI and returns the exit code (tests call this instead of main). */
     public static int run(String... args) {
         CommandLine cmd = commandLine();
-        return cmd.execute(args);
+        try {
+            return cmd.execute(args);
+        } catch (OutOfMemoryError e) {
+            System.err.println("error: out of memory. Give the JVM more heap (JAVA_OPTS=-Xmx...) or lower -j.");
+            return 1;
+        }
     }
 
     static CommandLine commandLine() {
@@ -42,11 +47,6 @@ public final class Main {
                 }
                 err.flush();
                 return ae.exitCode();
-            }
-            if (ex instanceof OutOfMemoryError) {
-                err.println("error: out of memory. Give the JVM more heap (JAVA_OPTS=-Xmx...) or lower -j.");
-                err.flush();
-                return 1;
             }
             err.println("error: internal error: " + ex + (debug ? "" : " (run with --debug for details; please"
                     + " report this)"));

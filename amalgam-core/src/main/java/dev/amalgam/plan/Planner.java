@@ -16,6 +16,7 @@ import dev.amalgam.error.AmalgamException;
 import dev.amalgam.io.model.ModelFolder;
 import dev.amalgam.io.model.TensorLocation;
 import dev.amalgam.merge.BaseModelUse;
+import dev.amalgam.merge.EmbedRectification;
 import dev.amalgam.merge.MergeMethod;
 import dev.amalgam.merge.MethodRegistry;
 import dev.amalgam.merge.ParamSpec;
@@ -380,6 +381,8 @@ public final class Planner {
         private final long seed;
         private final Problems problems;
         private final List<String> warnings;
+        private final Set<String> reported = new java.util.HashSet<>();
+        private int validateProblems;
 
         JobBuilder(MergeMethod method, MergeConfiguration cfg, Parameters moduleParams, long seed, Problems problems,
                    List<String> warnings) {
@@ -398,6 +401,7 @@ public final class Planner {
             List<JobInput> inputs = new ArrayList<>();
             List<String> missing = new ArrayList<>();
             int baseIndex = -1;
+            boolean complete = true;
             for (SourceSlice.Source src : slice.sources()) {
                 String in = inputName.apply(src);
                 var folder = src.model().folder();
@@ -419,14 +423,15 @@ public final class Planner {
                         v = spec.defaultValue();
                     }
                     if (v == null && spec.required() && !isBase) {
-                        problems.config(src.yamlPath() + ": missing required parameter '" + spec.name()
-                                + "' for model '" + src.model().displayName() + "' (first needed by tensor " + in
-                                + "). Add `" + spec.name() + ": <value>` under its parameters (or at the top level).");
+                        complete = false;
+                        if (reported.add(src.yamlPath() + "/" + spec.name())) {
+                            problems.config(src.yamlPath() + ": missing required parameter '" + spec.name()
+                                    + "' for model '" + src.model().displayName() + "' (first needed by tensor " + in
+                                    + "). Add `" + spec.name() + ": <value>` under its parameters (or at the top"
+                                    + " level).");
+                        }
                     }
                     values.put(spec.name(), v);
-                }
-                if (isBase) {
-                    baseIndex = inputs.size();
                 }
                 inputs.add(new JobInput(src.model(), in, loc, new ResolvedParams(values), loc.info().shape()));
             }
@@ -453,24 +458,35 @@ public final class Planner {
                     v = spec.defaultValue();
                 }
                 if (v == null && spec.required()) {
-                    problems.config("missing required parameter '" + spec.name() + "' for tensor " + outName
-                            + ". Add `" + spec.name() + ": <value>` under parameters.");
+                    complete = false;
+                    if (reported.add("global/" + spec.name())) {
+                        problems.config("missing required parameter '" + spec.name() + "' (first needed by tensor "
+                                + outName + "). Add `" + spec.name() + ": <value>` under parameters.");
+                    }
                 }
                 globals.put(spec.name(), v);
+            }
+            boolean embed = TensorRoles.isEmbedding(outName);
+            LoadedModel base = baseIsInput ? null : slice.baseModel();
+            long[] shape = resolveShape(outName, inputs, embed, base);
+            if (shape == null) {
+                return;
+            }
+            for (int i = 0; i < inputs.size(); i++) {
+                if (base != null && inputs.get(i).model() == base) {
+                    baseIndex = i;
+                }
             }
             int n = inputs.size();
             int min = method.info().minInputs();
             int max = method.info().maxInputs();
             if (n < min || n > max) {
-                String where = slice.definition() != null ? slice.definition().yamlPath() + ": " : "models: ";
-                problems.config(where + "merge method " + method.info().name() + " takes "
-                        + (min == max ? "exactly " + min : min + " to " + max) + " input model(s) per tensor, but "
-                        + outName + " has " + n);
-                return;
-            }
-            boolean embed = TensorRoles.isEmbedding(outName);
-            long[] shape = resolveShape(outName, inputs, embed);
-            if (shape == null) {
+                String where = slice.definition() != null ? slice.definition().yamlPath() : "models";
+                if (reported.add("count/" + where)) {
+                    problems.config(where + ": merge method " + method.info().name() + " takes "
+                            + (min == max ? "exactly " + min : min + " to " + max) + " input model(s) per tensor"
+                            + " (base model included), but " + outName + " has " + n);
+                }
                 return;
             }
             var dtype = DtypeRules.outputDtype(outName, inputs, cfg, problems, warnings);
@@ -483,42 +499,81 @@ public final class Planner {
                         + " values, which are not merged: it is copied from " + inputs.get(0).model().displayName());
             }
             ResolvedParams params = new ResolvedParams(globals);
-            if (!raw && problems.isEmpty()) {
+            if (!raw && complete) {
                 var ctx = new TensorMergeContext(outName, shape, params,
                         inputs.stream().map(JobInput::params).toList(),
                         inputs.stream().map(i -> i.model().displayName()).toList(), baseIndex, embed, seed, w -> { });
                 String problem = method.validate(ctx);
                 if (problem != null) {
-                    problems.config(problem);
+                    // one method problem usually repeats for every tensor: show a few, not thousands
+                    validateProblems++;
+                    if (validateProblems <= 3) {
+                        problems.config(problem);
+                    } else if (validateProblems == 4) {
+                        problems.config("(more tensors have the same kind of problem)");
+                    }
                     return;
                 }
             }
             jobs.add(new TensorJob(outName, List.copyOf(inputs), baseIndex, params, shape, dtype, embed, raw));
         }
 
-        private long[] resolveShape(String outName, List<JobInput> inputs, boolean embed) {
+        private long[] resolveShape(String outName, List<JobInput> inputs, boolean embed, LoadedModel base) {
             long[] first = inputs.get(0).viewShape();
-            boolean same = inputs.stream().allMatch(i -> Arrays.equals(i.viewShape(), first));
-            if (same) {
+            if (inputs.stream().allMatch(i -> Arrays.equals(i.viewShape(), first))) {
                 return first;
             }
             boolean matrices = inputs.stream().allMatch(i -> i.viewShape().length == 2);
-            if (embed && matrices) {
+            EmbedRectification rule = method.info().rectification();
+            JobInput baseInput = base == null ? null
+                    : inputs.stream().filter(i -> i.model() == base).findFirst().orElse(null);
+            if (embed && matrices && rule == EmbedRectification.COMMON_SUBMATRIX) {
                 // mergekit's rectify_embed_sizes: truncate every input to the common top-left sub-matrix
                 long rows = inputs.stream().mapToLong(i -> i.viewShape()[0]).min().orElseThrow();
                 long cols = inputs.stream().mapToLong(i -> i.viewShape()[1]).min().orElseThrow();
-                long[] shape = {rows, cols};
-                warnings.add("embedding " + outName + " differs in size between models ("
-                        + String.join(", ", inputs.stream().map(i -> i.model().displayName() + ": "
-                        + Arrays.toString(i.viewShape())).toList()) + "); every input is truncated to "
-                        + Arrays.toString(shape) + " as mergekit does. Use a tokenizer merge to keep all tokens.");
-                inputs.replaceAll(i -> new JobInput(i.model(), i.tensorName(), i.location(), i.params(), shape));
-                return shape;
+                return cutTo(outName, inputs, new long[]{rows, cols}, "the common sub-matrix");
+            }
+            if (rule == EmbedRectification.TO_BASE_SHAPE && baseInput != null) {
+                long[] bs = baseInput.viewShape();
+                if (embed && matrices) {
+                    for (JobInput i : inputs) {
+                        if (i.viewShape()[0] < bs[0] || i.viewShape()[1] < bs[1]) {
+                            problems.config("embedding " + outName + " of model '" + i.model().displayName() + "' is "
+                                    + Arrays.toString(i.viewShape()) + ", smaller than the base model's "
+                                    + Arrays.toString(bs) + "; it cannot be cut to the base's vocabulary");
+                            return null;
+                        }
+                    }
+                    return cutTo(outName, inputs, bs, "the base model's shape");
+                }
+                // the GTA family skips a model whose (non-embedding) tensor differs from the base's
+                List<String> skipped = new ArrayList<>();
+                inputs.removeIf(i -> {
+                    boolean differs = !Arrays.equals(i.viewShape(), bs);
+                    if (differs) {
+                        skipped.add(i.model().displayName() + " " + Arrays.toString(i.viewShape()));
+                    }
+                    return differs;
+                });
+                warnings.add("tensor " + outName + " differs in shape from the base model's " + Arrays.toString(bs)
+                        + " in " + String.join(", ", skipped) + "; those models are left out of this tensor"
+                        + " (as in mergekit)");
+                return bs;
             }
             problems.config("tensor " + outName + " has different shapes in the models: "
                     + String.join(", ", inputs.stream().map(i -> i.model().displayName() + " has "
                     + Arrays.toString(i.viewShape())).toList()) + "; these models cannot be merged tensor by tensor");
             return null;
+        }
+
+        private long[] cutTo(String outName, List<JobInput> inputs, long[] shape, String what) {
+            warnings.add("embedding " + outName + " differs in size between models ("
+                    + String.join(", ", inputs.stream().map(i -> i.model().displayName() + ": "
+                    + Arrays.toString(i.viewShape())).toList()) + "); every input is truncated to "
+                    + what + " " + Arrays.toString(shape) + " as mergekit does. Use a tokenizer merge to keep all"
+                    + " tokens.");
+            inputs.replaceAll(i -> new JobInput(i.model(), i.tensorName(), i.location(), i.params(), shape));
+            return shape;
         }
     }
 }
