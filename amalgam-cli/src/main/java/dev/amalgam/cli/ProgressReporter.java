@@ -96,8 +96,13 @@ abstract class ProgressReporter implements MergeProgress, AutoCloseable {
         public synchronized void tensorDone(TensorJob job) {
             done++;
             written += job.outputBytes();
+            double secs = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
             while (nextDecile <= 10 && written * 10 >= total * nextDecile) {
-                double secs = Math.max(1e-9, (System.nanoTime() - startNanos) / 1e9);
+                if (secs < 2) {
+                    // short merges need no progress log; only the final summary line
+                    nextDecile++;
+                    continue;
+                }
                 double rate = written / secs;
                 long eta = rate > 0 ? (long) ((total - written) / rate) : 0;
                 console.note(String.format(Locale.ROOT, "progress: %3d%%  %d/%d tensors  %s  %s/s  ETA %s",

@@ -33,22 +33,31 @@ class CliTest {
         return TestResources.golden().resolve(rel);
     }
 
+    /** A golden recipe copied into the temp folder, its model paths made absolute. */
+    private Path recipe(String name) throws Exception {
+        String text = Files.readString(golden("configs/" + name + ".yml"))
+                .replace("./models/", golden("models") + "/");
+        Path p = tmp.resolve(name + ".yml");
+        Files.writeString(p, text);
+        return p;
+    }
+
     @Test
     void mergeMatchesMergekitAndRefusesToOverwrite() throws Exception {
         Path out = tmp.resolve("linear");
-        Run r = run("merge", golden("configs/linear.yml").toString(), out.toString(), "-j", "2");
+        Run r = run("merge", recipe("linear").toString(), out.toString(), "-j", "2");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("Wrote " + out);
         var cmp = GoldenComparator.compare(golden("out/linear"), out);
         assertThat(cmp.ok()).as(cmp.report()).isTrue();
 
         long before = Files.getLastModifiedTime(out.resolve("model.safetensors")).toMillis();
-        Run again = run("merge", golden("configs/linear.yml").toString(), out.toString());
+        Run again = run("merge", recipe("linear").toString(), out.toString());
         assertThat(again.code()).isEqualTo(2);
         assertThat(again.err()).contains("already exists").contains("--force").doesNotContain("Exception");
         assertThat(Files.getLastModifiedTime(out.resolve("model.safetensors")).toMillis()).isEqualTo(before);
 
-        Run forced = run("merge", golden("configs/linear.yml").toString(), out.toString(), "--force",
+        Run forced = run("merge", recipe("linear").toString(), out.toString(), "--force",
                 "--no-copy-tokenizer", "--no-write-model-card");
         assertThat(forced.code()).as(forced.err()).isZero();
         assertThat(out.resolve("tokenizer.json")).doesNotExist();
@@ -57,9 +66,9 @@ class CliTest {
     }
 
     @Test
-    void mergekitOptionsAreAcceptedAndGpuOnesNoted() {
+    void mergekitOptionsAreAcceptedAndGpuOnesNoted() throws Exception {
         Path out = tmp.resolve("o");
-        Run r = run("merge", golden("configs/passthrough_frankenmerge.yml").toString(), out.toString(),
+        Run r = run("merge", recipe("passthrough_frankenmerge").toString(), out.toString(),
                 "--cuda", "--lazy-unpickle", "--clone-tensors", "--random-seed", "7", "--allow-crimes",
                 "--out-shard-size", "100K");
         assertThat(r.code()).as(r.err()).isZero();
@@ -90,8 +99,8 @@ class CliTest {
     }
 
     @Test
-    void validateDescribesThePlanWithoutWriting() {
-        Run r = run("validate", golden("configs/passthrough_frankenmerge.yml").toString());
+    void validateDescribesThePlanWithoutWriting() throws Exception {
+        Run r = run("validate", recipe("passthrough_frankenmerge").toString());
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("is valid").contains("passthrough").contains("LlamaForCausalLM, 4 layers")
                 .contains("output:        6 layers");

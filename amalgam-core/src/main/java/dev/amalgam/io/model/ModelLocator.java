@@ -66,9 +66,12 @@ public final class ModelLocator {
             }
             looked.add("Hugging Face cache: " + cache.describeLookup(pathOrRepo, revision));
         }
+        String hint = HfCache.looksLikeRepoId(pathOrRepo)
+                ? "\nAmalgam cannot download from the Hugging Face Hub yet: download it first (for example with"
+                + " `huggingface-cli download " + pathOrRepo + "`), or fix the path."
+                : "\nCheck the path: relative paths are resolved against the working directory, then the recipe's"
+                + " folder.";
         throw new ConfigException(what + " '" + pathOrRepo + (revision == null ? "" : "@" + revision)
-                + "' was not found. Looked in:\n  - " + String.join("\n  - ", looked)
-                + "\nAmalgam cannot download from the Hugging Face Hub yet: download it first (for example with"
-                + " `huggingface-cli download " + pathOrRepo + "`), or fix the path.");
+                + "' was not found. Looked in:\n  - " + String.join("\n  - ", looked) + hint);
     }
 }
