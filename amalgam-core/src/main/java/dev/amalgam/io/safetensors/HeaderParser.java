@@ -65,6 +65,7 @@ final class HeaderParser {
 
     static SafetensorsHeader parse(Path path, long fileSize, long n, byte[] headerBytes) {
         String text = decodeUtf8(path, headerBytes);
+        checkFraming(path, text);
         JsonNode root;
         try {
             root = STRICT.readTree(text);
@@ -115,6 +116,31 @@ final class HeaderParser {
             tensors.put(t.name(), t);
         }
         return new SafetensorsHeader(path, n, metadata, Collections.unmodifiableMap(tensors));
+    }
+
+    /**
+     * The header must be one JSON object, optionally surrounded by JSON whitespace (writers pad with spaces);
+     * NUL padding or bytes after the closing brace are refused, as by the reference.
+     */
+    private static void checkFraming(Path path, String text) {
+        int start = 0;
+        int end = text.length();
+        while (start < end && isJsonSpace(text.charAt(start))) {
+            start++;
+        }
+        while (end > start && isJsonSpace(text.charAt(end - 1))) {
+            end--;
+        }
+        if (start == end || text.charAt(start) != '{' || text.charAt(end - 1) != '}') {
+            char bad = start == end ? ' ' : text.charAt(start) != '{' ? text.charAt(start) : text.charAt(end - 1);
+            throw bad(path, "has a header that is not a JSON object padded with spaces (found character U+"
+                    + String.format("%04X", (int) bad) + (start == end ? ", empty" : text.charAt(start) != '{'
+                    ? " at the start" : " at the end") + "). The file is corrupt or not a safetensors file.");
+        }
+    }
+
+    private static boolean isJsonSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\r';
     }
 
     private static String decodeUtf8(Path path, byte[] bytes) {
