@@ -112,13 +112,14 @@ final class MergeCommand implements Callable<Integer> {
                     + plan.jobs().size() + " tensors, " + Units.count(plan.parameterCount()) + " parameters, "
                     + Units.bytes(plan.bytesToWrite()) + " to write, " + nThreads + " thread(s)");
             ExecutionOptions opts = new ExecutionOptions(nThreads, shardBytes, copyTokenizer, writeModelCard, force);
+            Path out;
             try (ProgressReporter progress = ProgressReporter.create(console, common.quiet)) {
-                Path out = MergeExecutor.run(plan, outPath, opts, progress, console::warn);
-                double secs = (System.nanoTime() - start) / 1e9;
-                console.out.printf("Wrote %s (%s in %d tensor(s)) in %.1f s%n", out,
-                        Units.bytes(plan.bytesToWrite()), plan.jobs().size(), secs);
-                console.out.flush();
+                out = MergeExecutor.run(plan, outPath, opts, progress, console::warn);
             }
+            double secs = (System.nanoTime() - start) / 1e9;
+            console.out.printf("Wrote %s (%s in %d tensor(s)) in %.1f s%n", out,
+                    Units.bytes(plan.bytesToWrite()), plan.jobs().size(), secs);
+            console.out.flush();
         }
         return 0;
     }

@@ -34,32 +34,33 @@ abstract class ProgressReporter implements MergeProgress, AutoCloseable {
         private ProgressBar bar;
         private int tensors;
         private int done;
+        private long bytesDone;
+        private long total;
 
         @Override
         public synchronized void started(int tensors, long bytes) {
             this.tensors = tensors;
+            this.total = Math.max(1, bytes);
+            boolean large = bytes >= 10_000_000;
             bar = new ProgressBarBuilder()
                     .setTaskName("Merging")
-                    .setInitialMax(Math.max(1, bytes / 1_000_000))
-                    .setUnit(" MB", 1)
+                    .setInitialMax(total)
+                    .setUnit(large ? " MB" : " kB", large ? 1_000_000 : 1_000)
                     .showSpeed()
                     .setStyle(ProgressBarStyle.COLORFUL_UNICODE_BLOCK)
                     .setUpdateIntervalMillis(200)
                     .setConsumer(new ConsoleProgressBarConsumer(System.err))
-                    .setMaxRenderedLength(110)
+                    .setMaxRenderedLength(120)
                     .build();
-            bar.setExtraMessage("0/" + tensors + " tensors");
+            bar.setExtraMessage(" 0/" + tensors + " tensors");
         }
-
-        private long bytesDone;
 
         @Override
         public synchronized void tensorDone(TensorJob job) {
             done++;
-            long before = bytesDone / 1_000_000;
             bytesDone += job.outputBytes();
-            bar.stepBy(bytesDone / 1_000_000 - before);
-            bar.setExtraMessage(done + "/" + tensors + " tensors");
+            bar.stepTo(bytesDone);
+            bar.setExtraMessage(" " + done + "/" + tensors + " tensors");
         }
 
         @Override
