@@ -3,7 +3,7 @@ package dev.amalgam.merge;
 import dev.amalgam.error.ConfigException;
 import dev.amalgam.merge.methods.LinearMerge;
 import dev.amalgam.merge.methods.PassthroughMerge;
-import java.util.Comparator;
+import dev.amalgam.util.Suggestions;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -50,30 +50,9 @@ public final class MethodRegistry {
             return where + "merge_method '" + name + "' is a mergekit method that this version of Amalgam does not"
                     + " implement yet. Available: " + String.join(", ", METHODS.keySet());
         }
-        String best = METHODS.keySet().stream()
-                .min(Comparator.comparingInt(k -> editDistance(k, name))).orElse(null);
-        String hint = best != null && editDistance(best, name) <= Math.max(2, name.length() / 3)
-                ? " Did you mean '" + best + "'?" : "";
+        String best = Suggestions.closest(name, METHODS.keySet(), Math.max(2, name.length() / 3));
+        String hint = best != null ? " Did you mean '" + best + "'?" : "";
         return where + "unknown merge_method '" + name + "'." + hint + " Available: "
                 + String.join(", ", METHODS.keySet());
-    }
-
-    static int editDistance(String a, String b) {
-        int[] prev = new int[b.length() + 1];
-        int[] cur = new int[b.length() + 1];
-        for (int j = 0; j <= b.length(); j++) {
-            prev[j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            cur[0] = i;
-            for (int j = 1; j <= b.length(); j++) {
-                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
-                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
-            }
-            int[] t = prev;
-            prev = cur;
-            cur = t;
-        }
-        return prev[b.length()];
     }
 }

@@ -23,6 +23,7 @@ import dev.amalgam.merge.ParamSpec;
 import dev.amalgam.merge.ResolvedParams;
 import dev.amalgam.merge.TensorMergeContext;
 import dev.amalgam.util.Json;
+import dev.amalgam.util.Suggestions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -280,31 +281,13 @@ public final class Planner {
             }
             for (var e : ps.settings().entrySet()) {
                 if (!known.contains(e.getKey())) {
-                    String best = known.stream().min(java.util.Comparator.comparingInt(
-                            k -> editDistance(k, e.getKey()))).orElse(null);
-                    String hint = best != null && editDistance(best, e.getKey()) <= 2 ? " (did you mean '" + best + "'?)" : "";
+                    String best = Suggestions.closest(e.getKey(), known, 2);
+                    String hint = best != null ? " (did you mean '" + best + "'?)" : "";
                     warnings.add(at(e.getValue().location()) + e.getValue().yamlPath() + ": parameter '" + e.getKey()
                             + "' is not used by merge method " + method.info().name() + " and is ignored" + hint);
                 }
             }
         }
-    }
-
-    private static int editDistance(String a, String b) {
-        int[][] d = new int[a.length() + 1][b.length() + 1];
-        for (int i = 0; i <= a.length(); i++) {
-            d[i][0] = i;
-        }
-        for (int j = 0; j <= b.length(); j++) {
-            d[0][j] = j;
-        }
-        for (int i = 1; i <= a.length(); i++) {
-            for (int j = 1; j <= b.length(); j++) {
-                d[i][j] = Math.min(Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1),
-                        d[i - 1][j - 1] + (a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1));
-            }
-        }
-        return d[a.length()][b.length()];
     }
 
     private int buildJobs(List<SourceSlice> slices, LoadedModel donor, List<TensorJob> jobs) {

@@ -20,6 +20,6 @@ class MethodRegistryTest {
     void registryHasLinearAndPassthrough() {
         assertThat(MethodRegistry.find("linear")).get().extracting(m -> m.info().name()).isEqualTo("linear");
         assertThat(MethodRegistry.find("passthrough")).isPresent();
-        assertThat(MethodRegistry.editDistance("kitten", "sitting")).isEqualTo(3);
+        assertThat(dev.amalgam.util.Suggestions.editDistance("kitten", "sitting")).isEqualTo(3);
     }
 }
