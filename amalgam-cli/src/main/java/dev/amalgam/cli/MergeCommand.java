@@ -59,6 +59,13 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--clone-tensors", description = "Accepted for mergekit compatibility; Amalgam never shares tensor storage, so it has no effect.")
     boolean cloneTensors;
 
+    @Option(names = "--lora-merge-cache", paramLabel = "PATH",
+            description = "Accepted for mergekit compatibility; Amalgam applies LoRA adapters on the fly, without a merged copy.")
+    Path loraMergeCache;
+
+    @Option(names = "--lora-merge-dtype", paramLabel = "DTYPE", hidden = true)
+    String loraMergeDtype;
+
     @Option(names = "--lazy-unpickle", hidden = true)
     boolean lazyUnpickle;
     @Option(names = "--cuda", hidden = true)
@@ -139,6 +146,10 @@ final class MergeCommand implements Callable<Integer> {
                 console.note("note: " + o[0] + " does not apply to Amalgam (it merges on the CPU, streams"
                         + " memory-mapped safetensors and writes in parallel already); ignored");
             }
+        }
+        if (loraMergeCache != null || loraMergeDtype != null) {
+            console.note("note: --lora-merge-cache/--lora-merge-dtype have no effect: Amalgam applies LoRA adapters"
+                    + " while reading (in float32), without writing a merged copy");
         }
         if (device != null && !device.equals("cpu")) {
             console.note("note: --device " + device + " does not apply to Amalgam, which merges on the CPU; ignored");

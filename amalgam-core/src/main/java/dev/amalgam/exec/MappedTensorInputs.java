@@ -1,6 +1,7 @@
 package dev.amalgam.exec;
 
 import dev.amalgam.merge.TensorInputs;
+import dev.amalgam.merge.TensorTransform;
 import dev.amalgam.plan.JobInput;
 import dev.amalgam.plan.TensorJob;
 import dev.amalgam.tensor.Conversions;
@@ -11,13 +12,14 @@ import java.util.List;
 /**
  * The inputs of a tensor job, read straight from the memory-mapped shards and converted to float32 on the fly.
  * An input whose logical shape is smaller than the stored one (an embedding truncated to the shared vocabulary)
- * is read row by row from the top-left sub-matrix.
+ * is read row by row from the top-left sub-matrix. A LoRA update attached to an input is applied as it is read.
  */
 final class MappedTensorInputs implements TensorInputs {
     private final TensorJob job;
     private final MemorySegment[] segments;
     private final DType[] dtypes;
     private final long[] storedCols;
+    private final TensorTransform[] transforms;
 
     MappedTensorInputs(TensorJob job) {
         this.job = job;
@@ -25,12 +27,19 @@ final class MappedTensorInputs implements TensorInputs {
         segments = new MemorySegment[in.size()];
         dtypes = new DType[in.size()];
         storedCols = new long[in.size()];
+        transforms = new TensorTransform[in.size()];
         for (int i = 0; i < in.size(); i++) {
             JobInput input = in.get(i);
             segments[i] = input.model().folder().bytes(input.location());
             dtypes[i] = input.location().info().dtype();
             long[] stored = input.location().info().shape();
             storedCols[i] = java.util.Arrays.equals(stored, input.viewShape()) ? -1 : stored[1];
+            transforms[i] = input.transform();
+            if (transforms[i] != null) {
+                MemorySegment seg = segments[i];
+                DType dt = dtypes[i];
+                transforms[i].prepare((off, dst, dOff, n) -> Conversions.toFloat(dt, seg, off * dt.byteSize(), dst, dOff, n));
+            }
         }
     }
 
@@ -61,8 +70,12 @@ final class MappedTensorInputs implements TensorInputs {
     @Override
     public void read(int input, long offset, float[] dst, int dstOffset, int n) {
         DType dt = dtypes[input];
+        TensorTransform transform = transforms[input];
         if (storedCols[input] < 0) {
             Conversions.toFloat(dt, segments[input], offset * dt.byteSize(), dst, dstOffset, n);
+            if (transform != null) {
+                transform.apply(offset, dst, dstOffset, n);
+            }
             return;
         }
         long viewCols = job.shape()[1];
@@ -74,6 +87,9 @@ final class MappedTensorInputs implements TensorInputs {
             int run = (int) Math.min(n - done, viewCols - col);
             long stored = row * storedCols[input] + col;
             Conversions.toFloat(dt, segments[input], stored * dt.byteSize(), dst, dstOffset + done, run);
+            if (transform != null) {
+                transform.apply(stored, dst, dstOffset + done, run);
+            }
             done += run;
             pos += run;
         }

@@ -61,6 +61,10 @@ public final class ModelCard {
     }
 
     private static String link(LoadedModel m) {
-        return m.fromHubCache() ? "[" + m.ref() + "](https://huggingface.co/" + m.ref().path() + ")" : m.ref().toString();
+        var ref = m.ref();
+        String model = m.fromHubCache() ? "[" + ref.withoutLora() + "](https://huggingface.co/" + ref.path() + ")"
+                : ref.withoutLora().toString();
+        // mergekit shows an adapter as "model + lora"
+        return ref.lora() == null ? model : model + " + " + ref.lora();
     }
 }

@@ -15,6 +15,7 @@ import dev.amalgam.config.Parameters;
 import dev.amalgam.error.AmalgamException;
 import dev.amalgam.io.model.ModelFolder;
 import dev.amalgam.io.model.TensorLocation;
+import dev.amalgam.io.peft.LoraAdapter;
 import dev.amalgam.merge.BaseModelUse;
 import dev.amalgam.merge.EmbedRectification;
 import dev.amalgam.merge.MergeMethod;
@@ -22,6 +23,7 @@ import dev.amalgam.merge.MethodRegistry;
 import dev.amalgam.merge.ParamSpec;
 import dev.amalgam.merge.ResolvedParams;
 import dev.amalgam.merge.TensorMergeContext;
+import dev.amalgam.merge.TensorTransform;
 import dev.amalgam.util.Json;
 import dev.amalgam.util.Suggestions;
 import java.nio.file.Path;
@@ -119,11 +121,6 @@ public final class Planner {
 
     private void loadModels() {
         for (ModelReference ref : cfg.referencedModels()) {
-            if (ref.lora() != null) {
-                problems.config("model '" + ref + "': applying LoRA adapters (model+lora) is not supported by this"
-                        + " version of Amalgam yet; merge the adapter into its base first");
-                continue;
-            }
             try {
                 Path dir = opts.locator().locate(ref);
                 ModelFolder folder = ModelFolder.open(dir);
@@ -133,7 +130,12 @@ public final class Planner {
                             layout.layerPrefix(), layout.numLayers(), layout.numLayersKey(), layout.layerSuffixes(),
                             layout.preWeights(), layout.postWeights(), layout.tiedTo());
                 }
-                loaded.put(ref, new LoadedModel(ref, dir, folder, layout, opts.locator().isInHubCache(dir)));
+                Map<String, LoraAdapter.Patch> patches = Map.of();
+                if (ref.lora() != null) {
+                    Path adapterDir = opts.locator().locate(ref.lora().path(), ref.lora().revision(), "LoRA adapter");
+                    patches = LoraAdapter.open(adapterDir).bind(folder);
+                }
+                loaded.put(ref, new LoadedModel(ref, dir, folder, layout, opts.locator().isInHubCache(dir), patches));
             } catch (AmalgamException e) {
                 problems.add(e);
             }
@@ -416,7 +418,15 @@ public final class Planner {
                     }
                     values.put(spec.name(), v);
                 }
-                inputs.add(new JobInput(src.model(), in, loc, new ResolvedParams(values), loc.info().shape()));
+                TensorTransform transform = null;
+                LoraAdapter.Patch patch = src.model().loraPatches().get(loc.info().name());
+                if (patch instanceof LoraAdapter.Replacement r) {
+                    loc = r.location();
+                } else if (patch instanceof LoraAdapter.Update u) {
+                    transform = u.transform();
+                }
+                inputs.add(new JobInput(src.model(), in, loc, new ResolvedParams(values), loc.info().shape(),
+                        transform));
             }
             if (inputs.isEmpty()) {
                 return;
@@ -555,7 +565,7 @@ public final class Planner {
                     + Arrays.toString(i.viewShape())).toList()) + "); every input is truncated to "
                     + what + " " + Arrays.toString(shape) + " as mergekit does. Use a tokenizer merge to keep all"
                     + " tokens.");
-            inputs.replaceAll(i -> new JobInput(i.model(), i.tensorName(), i.location(), i.params(), shape));
+            inputs.replaceAll(i -> i.withView(shape));
             return shape;
         }
     }
