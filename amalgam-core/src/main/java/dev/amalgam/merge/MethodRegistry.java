@@ -2,7 +2,10 @@ package dev.amalgam.merge;
 
 import dev.amalgam.error.ConfigException;
 import dev.amalgam.merge.methods.LinearMerge;
+import dev.amalgam.merge.methods.GeneralizedTaskArithmetic;
 import dev.amalgam.merge.methods.PassthroughMerge;
+import dev.amalgam.merge.methods.SceMerge;
+import dev.amalgam.merge.methods.TaskArithmeticVariant;
 import dev.amalgam.util.Suggestions;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,12 +19,15 @@ public final class MethodRegistry {
     static {
         register("linear", LinearMerge::new);
         register("passthrough", PassthroughMerge::new);
+        for (TaskArithmeticVariant row : TaskArithmeticVariant.ROWS) {
+            register(row.name(), () -> new GeneralizedTaskArithmetic(row));
+        }
+        register("sce", SceMerge::new);
     }
 
     /** mergekit methods not implemented yet; named so the error can say so instead of "unknown". */
     private static final java.util.List<String> PLANNED = java.util.List.of(
-            "task_arithmetic", "ties", "dare_ties", "dare_linear", "breadcrumbs", "breadcrumbs_ties", "della",
-            "della_linear", "sce", "ram", "ramplus_tl", "slerp", "nuslerp", "multislerp", "karcher", "model_stock",
+            "ram", "ramplus_tl", "slerp", "nuslerp", "multislerp", "karcher", "model_stock",
             "nearswap", "arcee_fusion");
 
     private MethodRegistry() {

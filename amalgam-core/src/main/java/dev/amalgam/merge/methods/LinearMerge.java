@@ -19,7 +19,8 @@ import java.util.List;
 public final class LinearMerge extends ElementwiseMethod {
     private static final MethodInfo INFO = new MethodInfo("linear", "Linear", "https://arxiv.org/abs/2203.05482",
             BaseModelUse.AS_INPUT, List.of(ParamSpec.requiredPerModel("weight"), ParamSpec.global("normalize", true)),
-            1, Integer.MAX_VALUE);
+            1, Integer.MAX_VALUE)
+            .withDescription("Weighted average of the models (model soup), divided by the weight sum when normalize");
 
     @Override
     public MethodInfo info() {

@@ -14,7 +14,8 @@ import java.util.List;
  */
 public final class PassthroughMerge extends ElementwiseMethod {
     private static final MethodInfo INFO = new MethodInfo("passthrough", "Passthrough", null,
-            BaseModelUse.AS_INPUT, List.of(ParamSpec.perModel("scale", null)), 1, 1);
+            BaseModelUse.AS_INPUT, List.of(ParamSpec.perModel("scale", null)), 1, 1)
+            .withDescription("Copies the single input tensor, optionally times scale (layer stacking, frankenmerges)");
 
     @Override
     public MethodInfo info() {
