@@ -22,15 +22,24 @@ public final class TestMerges {
     }
 
     public static MergePlan plan(String yaml, Path workDir) {
+        return plan(yaml, workDir, 42);
+    }
+
+    public static MergePlan plan(String yaml, Path workDir, long seed) {
         var cfg = ConfigParser.parse(yaml, "test.yml");
         var locator = new ModelLocator(workDir, workDir, new HfCache(workDir.resolve("no-hf-cache")));
-        return Planner.plan(cfg, new PlanOptions(locator, false, 42));
+        return Planner.plan(cfg, new PlanOptions(locator, false, seed));
     }
 
     /** Merges {@code yaml} (model paths relative to {@code workDir}) into {@code out}; returns the warnings. */
     public static List<String> merge(String yaml, Path workDir, Path out, int threads, long shardBytes) {
+        return merge(yaml, workDir, out, threads, shardBytes, 42);
+    }
+
+    /** As {@link #merge(String, Path, Path, int, long)}, with the random seed of random methods. */
+    public static List<String> merge(String yaml, Path workDir, Path out, int threads, long shardBytes, long seed) {
         List<String> warnings = new ArrayList<>();
-        try (MergePlan plan = plan(yaml, workDir)) {
+        try (MergePlan plan = plan(yaml, workDir, seed)) {
             warnings.addAll(plan.warnings());
             MergeExecutor.run(plan, out, new ExecutionOptions(threads, shardBytes, true, true, false),
                     MergeProgress.NONE, warnings::add);

@@ -89,7 +89,7 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
             double eps = p.number("epsilon");
             if (density > 0 && density < 1 && (density - eps <= 0 || density + eps >= 1)) {
                 return String.format(Locale.ROOT, "model '%s', tensor %s: %s needs density ± epsilon inside (0, 1),"
-                                + " but density %s and epsilon %s give [%s, %s]; lower epsilon or move density",
+                                + " but density %s and epsilon %s give [%.4g, %.4g]; lower epsilon or move density",
                         ctx.inputModels().get(i), ctx.outputName(), variant.name(), density, eps, density - eps,
                         density + eps);
             }
