@@ -141,4 +141,48 @@ class CliTest {
         Run f = run("merge", examples.resolve("frankenmerge.yml").toString(), tmp.resolve("fm").toString());
         assertThat(f.code()).as(f.err()).isZero();
     }
+
+    @Test
+    void methodsListsEveryRegisteredMethodWithParametersAndDefaults() {
+        Run r = run("methods");
+        assertThat(r.code()).as(r.err()).isZero();
+        for (String name : dev.amalgam.merge.MethodRegistry.names()) {
+            assertThat(r.out()).contains("\n" + name + " - ");
+        }
+        assertThat(r.out()).contains("ties - Trims each task vector")
+                .contains("per-model:  weight (required), density = 1")
+                .contains("normalize = true").contains("epsilon = 0.15").contains("gamma = 0.01")
+                .contains("random:     yes");
+        Run one = run("methods", "della");
+        assertThat(one.code()).isZero();
+        assertThat(one.out()).startsWith("\ndella - ").contains("https://arxiv.org/abs/2406.11617")
+                .doesNotContain("ties -");
+    }
+
+    @Test
+    void aMisspelledMethodNameGetsASuggestion() throws Exception {
+        Run r = run("methods", "dare-ties");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("unknown merge_method 'dare-ties'").contains("Did you mean 'dare_ties'?");
+        Path recipe = tmp.resolve("typo.yml");
+        Files.writeString(recipe, Files.readString(recipe("dare_ties")).replace("dare_ties", "dare-ties"));
+        Run merge = run("merge", recipe.toString(), tmp.resolve("out").toString());
+        assertThat(merge.code()).isEqualTo(2);
+        assertThat(merge.err()).contains("Did you mean 'dare_ties'?");
+        assertThat(tmp.resolve("out")).doesNotExist();
+    }
+
+    @Test
+    void randomMethodsPrintTheSeed() throws Exception {
+        Run r = run("merge", recipe("dare_ties").toString(), tmp.resolve("d").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("Random seed: 42 (the default; pass --random-seed N for another)");
+        Run seeded = run("merge", recipe("dare_ties").toString(), tmp.resolve("s").toString(), "--random-seed", "7");
+        assertThat(seeded.code()).as(seeded.err()).isZero();
+        assertThat(seeded.err()).contains("Random seed: 7").doesNotContain("the default");
+        assertThat(Files.readAllBytes(tmp.resolve("d/model.safetensors")))
+                .isNotEqualTo(Files.readAllBytes(tmp.resolve("s/model.safetensors")));
+        Run deterministic = run("merge", recipe("ties").toString(), tmp.resolve("t").toString());
+        assertThat(deterministic.err()).doesNotContain("Random seed");
+    }
 }
