@@ -185,4 +185,13 @@ class CliTest {
         Run deterministic = run("merge", recipe("ties").toString(), tmp.resolve("t").toString());
         assertThat(deterministic.err()).doesNotContain("Random seed");
     }
+
+    @Test
+    void tiesExampleRuns() {
+        Path examples = Path.of("..", "examples").toAbsolutePath().normalize();
+        Run r = run("merge", examples.resolve("ties.yml").toString(), tmp.resolve("ties").toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.err()).contains("with ties");
+        assertThat(tmp.resolve("ties/model.safetensors")).exists();
+    }
 }
