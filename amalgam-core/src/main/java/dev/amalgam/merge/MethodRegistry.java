@@ -1,8 +1,17 @@
 package dev.amalgam.merge;
 
 import dev.amalgam.error.ConfigException;
+import dev.amalgam.merge.methods.ArceeFusionMerge;
+import dev.amalgam.merge.methods.KarcherMerge;
 import dev.amalgam.merge.methods.LinearMerge;
+import dev.amalgam.merge.methods.ModelStockMerge;
+import dev.amalgam.merge.methods.MultiSlerpMerge;
+import dev.amalgam.merge.methods.NearSwapMerge;
+import dev.amalgam.merge.methods.NuSlerpMerge;
 import dev.amalgam.merge.methods.PassthroughMerge;
+import dev.amalgam.merge.methods.RamMerge;
+import dev.amalgam.merge.methods.RamPlusTlMerge;
+import dev.amalgam.merge.methods.SlerpMerge;
 import dev.amalgam.util.Suggestions;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,13 +25,21 @@ public final class MethodRegistry {
     static {
         register("linear", LinearMerge::new);
         register("passthrough", PassthroughMerge::new);
+        register("slerp", SlerpMerge::new);
+        register("nuslerp", NuSlerpMerge::new);
+        register("multislerp", MultiSlerpMerge::new);
+        register("karcher", KarcherMerge::new);
+        register("model_stock", ModelStockMerge::new);
+        register("nearswap", NearSwapMerge::new);
+        register("arcee_fusion", ArceeFusionMerge::new);
+        register("ram", RamMerge::new);
+        register("ramplus_tl", RamPlusTlMerge::new);
     }
 
     /** mergekit methods not implemented yet; named so the error can say so instead of "unknown". */
     private static final java.util.List<String> PLANNED = java.util.List.of(
             "task_arithmetic", "ties", "dare_ties", "dare_linear", "breadcrumbs", "breadcrumbs_ties", "della",
-            "della_linear", "sce", "ram", "ramplus_tl", "slerp", "nuslerp", "multislerp", "karcher", "model_stock",
-            "nearswap", "arcee_fusion");
+            "della_linear", "sce");
 
     private MethodRegistry() {
     }

@@ -25,7 +25,18 @@ public final class GoldenComparator {
     public record Result(boolean ok, String report, double worst) {
     }
 
+    /**
+     * How strictly values are compared (compare.py's {@code --mode}): {@code CLOSE} as above; {@code LOOSE} lets up
+     * to 1% of each tensor's elements exceed the close tolerance (arcee_fusion, whose keep/drop decision hinges on
+     * the last bits of a float32 KL value).
+     */
+    public enum Mode { CLOSE, LOOSE }
+
     public static Result compare(Path expectedDir, Path actualDir) {
+        return compare(expectedDir, actualDir, Mode.CLOSE);
+    }
+
+    public static Result compare(Path expectedDir, Path actualDir, Mode mode) {
         List<String> lines = new ArrayList<>();
         double worst = 0;
         try (ModelFolder exp = ModelFolder.open(expectedDir); ModelFolder act = ModelFolder.open(actualDir)) {
@@ -83,9 +94,12 @@ public final class GoldenComparator {
                         }
                     }
                 }
-                worst = Math.max(worst, tensorWorst);
+                // in loose mode the figure that matters is the fraction of elements beyond tolerance
+                worst = Math.max(worst, mode == Mode.LOOSE ? (double) beyond / Math.max(1, n) : tensorWorst);
                 boolean fail;
-                if (dt == DType.BF16 || dt == DType.F16) {
+                if (mode == Mode.LOOSE) {
+                    fail = beyond > n * 1e-2;
+                } else if (dt == DType.BF16 || dt == DType.F16) {
                     fail = beyond > n * 1e-3 || tensorWorst > 8;
                 } else {
                     fail = beyond > 0;
