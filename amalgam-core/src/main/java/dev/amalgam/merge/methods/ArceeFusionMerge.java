@@ -58,6 +58,9 @@ public final class ArceeFusionMerge implements MergeMethod {
         int a = ctx.baseIndex();
         int x = 1 - a;
         long numel = inputs.numel();
+        if (numel == 0) {
+            return;
+        }
         long[] shape = inputs.shape();
         long rowLen = shape.length <= 1 ? Math.max(1, numel) : shape[shape.length - 1];
         float[] kl = rowDivergences(inputs, a, x, numel, rowLen);
@@ -86,13 +89,15 @@ public final class ArceeFusionMerge implements MergeMethod {
         int perBlock = (int) Math.max(1, ElementwiseMethod.CHUNK / rowLen);
         float[] av = new float[(int) (perBlock * rowLen)];
         float[] xv = new float[av.length];
+        double[] ex = new double[(int) rowLen];
+        double[] ea = new double[(int) rowLen];
         for (int r0 = 0; r0 < rows; r0 += perBlock) {
             int nr = Math.min(perBlock, rows - r0);
             int n = (int) (nr * rowLen);
             in.read(a, r0 * rowLen, av, 0, n);
             in.read(x, r0 * rowLen, xv, 0, n);
             for (int r = 0; r < nr; r++) {
-                kl[r0 + r] = (float) divergence(xv, av, (int) (r * rowLen), (int) rowLen);
+                kl[r0 + r] = (float) divergence(xv, av, (int) (r * rowLen), (int) rowLen, ex, ea);
             }
         }
         return kl;
@@ -100,6 +105,11 @@ public final class ArceeFusionMerge implements MergeMethod {
 
     /** KL of one row: p from {@code x}, q from {@code a}, both softmax plus 1e-8. */
     static double divergence(float[] x, float[] a, int from, int len) {
+        return divergence(x, a, from, len, new double[len], new double[len]);
+    }
+
+    /** The same, with scratch rows for the exponentials (each is computed once). */
+    private static double divergence(float[] x, float[] a, int from, int len, double[] ex, double[] ea) {
         double mx = Double.NEGATIVE_INFINITY;
         double ma = Double.NEGATIVE_INFINITY;
         for (int i = from; i < from + len; i++) {
@@ -108,14 +118,16 @@ public final class ArceeFusionMerge implements MergeMethod {
         }
         double zx = 0;
         double za = 0;
-        for (int i = from; i < from + len; i++) {
-            zx += Math.exp(x[i] - mx);
-            za += Math.exp(a[i] - ma);
+        for (int i = 0; i < len; i++) {
+            ex[i] = Math.exp(x[from + i] - mx);
+            ea[i] = Math.exp(a[from + i] - ma);
+            zx += ex[i];
+            za += ea[i];
         }
         double kl = 0;
-        for (int i = from; i < from + len; i++) {
-            double p = Math.exp(x[i] - mx) / zx + SOFTMAX_EPS;
-            double q = Math.exp(a[i] - ma) / za + SOFTMAX_EPS;
+        for (int i = 0; i < len; i++) {
+            double p = ex[i] / zx + SOFTMAX_EPS;
+            double q = ea[i] / za + SOFTMAX_EPS;
             kl += p * Math.log(p / q);
         }
         return kl;

@@ -118,4 +118,20 @@ class SelectionMethodsTest {
         // P(|Z| > 1.92) = 5.5% are kept (the per-row KL factor spreads this a little)
         assertThat(kept).isBetween(s1.length * 4 / 100, s1.length * 8 / 100);
     }
+
+    @Test
+    void emptyTensorsAreMergedWithoutTouchingAnything() {
+        long[] shape = {0, 4};
+        float[] none = new float[0];
+        for (var m : new dev.amalgam.merge.MergeMethod[]{new ArceeFusionMerge(), new RamPlusTlMerge(),
+                new SlerpMerge(), new NuSlerpMerge(), new ModelStockMerge(), new KarcherMerge()}) {
+            Ctx ctx = new Ctx(m instanceof ModelStockMerge ? 3 : 2).global("t", 0.5).input(0, "weight", 1)
+                    .input(1, "weight", 1);
+            if (!(m instanceof NuSlerpMerge) && !(m instanceof KarcherMerge)) {
+                ctx.base(0);
+            }
+            float[][] in = m instanceof ModelStockMerge ? new float[][]{none, none, none} : new float[][]{none, none};
+            assertThat(ArrayTensors.merge(m, ctx, shape, in)).as(m.info().name()).isEmpty();
+        }
+    }
 }
