@@ -19,7 +19,7 @@ import java.util.List;
 public final class NearSwapMerge extends ElementwiseMethod {
     private static final MethodInfo INFO = new MethodInfo("nearswap", "NearSwap",
             "https://huggingface.co/alchemonaut/QuartetAnemoi-70B-t0.0001", BaseModelUse.REQUIRED,
-            List.of(ParamSpec.requiredGlobal("t")), 2, 2, EmbedRectification.NONE, false);
+            List.of(ParamSpec.requiredGlobal("t")), 1, 2, EmbedRectification.NONE, false);
 
     @Override
     public MethodInfo info() {
@@ -33,6 +33,10 @@ public final class NearSwapMerge extends ElementwiseMethod {
 
     @Override
     protected ChunkKernel kernel(TensorMergeContext ctx) {
+        if (ctx.inputCount() == 1) {
+            // only the base has this tensor: it is kept, as in mergekit
+            return (in, out, n, offset) -> System.arraycopy(in[0], 0, out, 0, n);
+        }
         int a = ctx.baseIndex();
         int x = 1 - a;
         float t = (float) ctx.params().number("t");

@@ -33,7 +33,7 @@ public final class NuSlerpMerge implements MergeMethod {
 
     private static final MethodInfo INFO = new MethodInfo("nuslerp", "NuSLERP", null, BaseModelUse.OPTIONAL,
             List.of(ParamSpec.requiredPerModel("weight"), ParamSpec.global("nuslerp_row_wise", false),
-                    ParamSpec.global("nuslerp_flatten", true)), 2, 3);
+                    ParamSpec.global("nuslerp_flatten", true)), 1, 3);
 
     @Override
     public MethodInfo info() {
@@ -43,6 +43,9 @@ public final class NuSlerpMerge implements MergeMethod {
     @Override
     public String validate(TensorMergeContext ctx) {
         int n = ctx.inputCount();
+        if (n == 1) {
+            return null;
+        }
         if (ctx.baseIndex() >= 0 && n != 3) {
             return "nuslerp merges exactly two models, and a base_model must be a third one (the base can not be one"
                     + " of the two models to merge); tensor " + ctx.outputName() + " has " + n + " input(s)"
@@ -56,6 +59,11 @@ public final class NuSlerpMerge implements MergeMethod {
 
     @Override
     public void merge(TensorMergeContext ctx, TensorInputs inputs, TensorOutput output) {
+        if (inputs.count() == 1) {
+            // a tensor only one model has is passed through, as in mergekit
+            LinearBlend.copy(inputs, output, 0);
+            return;
+        }
         int[] pair = Members.nonBase(ctx);
         int base = ctx.baseIndex();
         double wa = ctx.inputParams().get(pair[0]).number("weight");

@@ -10,13 +10,13 @@ import dev.amalgam.merge.geometry.Members;
 import java.util.List;
 
 /**
- * Reinforced Agent Merging, RAM (compat.md §1.5): per element, the task vectors {@code T_i = x_i − b} that are
+ * Reinforced Agent Merging, RAM (arXiv:2601.13572; compat.md §1.5): per element, the task vectors {@code T_i = x_i − b} that are
  * active ({@code |T_i| > epsilon}) are averaged over the models that are active there, so a parameter changed by
  * only one model keeps that model's full change instead of being diluted by the others' zeros:
  * {@code out = b + Σ_i T_i·A_i / max(c, 1)} with {@code c = Σ_i A_i}; where no model is active the base value stays.
  */
 public final class RamMerge extends ElementwiseMethod {
-    private static final MethodInfo INFO = new MethodInfo("ram", "Reinforced Agent Merging", null,
+    private static final MethodInfo INFO = new MethodInfo("ram", "Reinforced Agent Merging", "https://arxiv.org/abs/2601.13572",
             BaseModelUse.REQUIRED, List.of(ParamSpec.global("epsilon", 1e-5)), 1, Integer.MAX_VALUE,
             EmbedRectification.NONE, false);
 

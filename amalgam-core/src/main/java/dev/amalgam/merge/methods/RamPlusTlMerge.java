@@ -13,7 +13,7 @@ import dev.amalgam.merge.geometry.Members;
 import java.util.List;
 
 /**
- * RAM+ with tensor-level rescaling, {@code ramplus_tl} (compat.md §1.5): RAM ({@link RamMerge}), except that the
+ * RAM+ with tensor-local rescaling, {@code ramplus_tl} (compat.md §1.5): RAM ({@link RamMerge}), except that the
  * changes only one model makes are amplified for models that share much of their active set with others. Per
  * tensor and model, {@code ρ_i = #(active_i ∧ shared) / max(#(active_i ∧ unique), epsilon)} and
  * {@code λ_i = 1 + r·clamp(ρ_i, 0, alpha)}; then
@@ -23,7 +23,7 @@ import java.util.List;
  */
 public final class RamPlusTlMerge implements MergeMethod {
     private static final MethodInfo INFO = new MethodInfo("ramplus_tl",
-            "Reinforced Agent Merging Plus (tensor-level)", null, BaseModelUse.REQUIRED,
+            "Reinforced Agent Merging Plus (Tensor-Local)", "https://arxiv.org/abs/2601.13572", BaseModelUse.REQUIRED,
             List.of(ParamSpec.global("r", 0.1), ParamSpec.global("alpha", 0.2), ParamSpec.global("epsilon", 1e-5)),
             1, Integer.MAX_VALUE, EmbedRectification.NONE, false);
 

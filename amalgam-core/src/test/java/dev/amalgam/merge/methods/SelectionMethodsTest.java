@@ -21,6 +21,8 @@ class SelectionMethodsTest {
         assertThat(out).containsExactly(new float[]{0.25f, 0.5f, -0.5f, 1}, within(1e-7f));
         // t = 0: the base
         assertThat(ArrayTensors.merge(new NearSwapMerge(), new Ctx(2).base(0).global("t", 0), a, x)).containsExactly(a);
+        // a tensor only the base has is kept
+        assertThat(ArrayTensors.merge(new NearSwapMerge(), new Ctx(1).base(0).global("t", 0.5), x)).containsExactly(x);
     }
 
     @Test

@@ -168,6 +168,12 @@ class SlerpFamilyTest {
     }
 
     @Test
+    void nuslerpPassesATensorOnlyOneModelHasThrough() {
+        float[] v = {1, 2, 3};
+        assertThat(ArrayTensors.merge(new NuSlerpMerge(), new Ctx(1).input(0, "weight", 0.3), v)).containsExactly(v);
+    }
+
+    @Test
     void nuslerpRejectsABaseThatIsOneOfTheTwoModels() {
         var ctx = new Ctx(2).base(0).input(1, "weight", 1).build(new NuSlerpMerge(), new long[]{2});
         assertThat(new NuSlerpMerge().validate(ctx)).contains("base can not be one of the two models");
