@@ -1,10 +1,19 @@
 package dev.amalgam.merge;
 
 import dev.amalgam.error.ConfigException;
-import dev.amalgam.merge.methods.LinearMerge;
+import dev.amalgam.merge.methods.ArceeFusionMerge;
 import dev.amalgam.merge.methods.GeneralizedTaskArithmetic;
+import dev.amalgam.merge.methods.KarcherMerge;
+import dev.amalgam.merge.methods.LinearMerge;
+import dev.amalgam.merge.methods.ModelStockMerge;
+import dev.amalgam.merge.methods.MultiSlerpMerge;
+import dev.amalgam.merge.methods.NearSwapMerge;
+import dev.amalgam.merge.methods.NuSlerpMerge;
 import dev.amalgam.merge.methods.PassthroughMerge;
+import dev.amalgam.merge.methods.RamMerge;
+import dev.amalgam.merge.methods.RamPlusTlMerge;
 import dev.amalgam.merge.methods.SceMerge;
+import dev.amalgam.merge.methods.SlerpMerge;
 import dev.amalgam.merge.methods.TaskArithmeticVariant;
 import dev.amalgam.util.Suggestions;
 import java.util.LinkedHashMap;
@@ -23,12 +32,19 @@ public final class MethodRegistry {
             register(row.name(), () -> new GeneralizedTaskArithmetic(row));
         }
         register("sce", SceMerge::new);
+        register("slerp", SlerpMerge::new);
+        register("nuslerp", NuSlerpMerge::new);
+        register("multislerp", MultiSlerpMerge::new);
+        register("karcher", KarcherMerge::new);
+        register("model_stock", ModelStockMerge::new);
+        register("nearswap", NearSwapMerge::new);
+        register("arcee_fusion", ArceeFusionMerge::new);
+        register("ram", RamMerge::new);
+        register("ramplus_tl", RamPlusTlMerge::new);
     }
 
     /** mergekit methods not implemented yet; named so the error can say so instead of "unknown". */
-    private static final java.util.List<String> PLANNED = java.util.List.of(
-            "ram", "ramplus_tl", "slerp", "nuslerp", "multislerp", "karcher", "model_stock",
-            "nearswap", "arcee_fusion");
+    private static final java.util.List<String> PLANNED = java.util.List.of();
 
     private MethodRegistry() {
     }

@@ -1,0 +1,54 @@
+package dev.amalgam.merge.methods;
+
+import dev.amalgam.merge.BaseModelUse;
+import dev.amalgam.merge.ElementwiseMethod;
+import dev.amalgam.merge.EmbedRectification;
+import dev.amalgam.merge.MethodInfo;
+import dev.amalgam.merge.ParamSpec;
+import dev.amalgam.merge.TensorMergeContext;
+import dev.amalgam.merge.geometry.Members;
+import java.util.List;
+
+/**
+ * Reinforced Agent Merging, RAM (arXiv:2601.13572; compat.md §1.5): per element, the task vectors {@code T_i = x_i − b} that are
+ * active ({@code |T_i| > epsilon}) are averaged over the models that are active there, so a parameter changed by
+ * only one model keeps that model's full change instead of being diluted by the others' zeros:
+ * {@code out = b + Σ_i T_i·A_i / max(c, 1)} with {@code c = Σ_i A_i}; where no model is active the base value stays.
+ */
+public final class RamMerge extends ElementwiseMethod {
+    private static final MethodInfo INFO = new MethodInfo("ram", "Reinforced Agent Merging", "https://arxiv.org/abs/2601.13572",
+            BaseModelUse.REQUIRED, List.of(ParamSpec.global("epsilon", 1e-5)), 1, Integer.MAX_VALUE,
+            EmbedRectification.NONE, false);
+
+    @Override
+    public MethodInfo info() {
+        return INFO;
+    }
+
+    @Override
+    public String validate(TensorMergeContext ctx) {
+        return Members.requireBase(ctx, "ram", "task vectors are taken against it");
+    }
+
+    @Override
+    protected ChunkKernel kernel(TensorMergeContext ctx) {
+        int b = ctx.baseIndex();
+        int[] members = Members.nonBase(ctx);
+        float eps = (float) ctx.params().number("epsilon");
+        return (in, out, n, offset) -> {
+            float[] bv = in[b];
+            for (int e = 0; e < n; e++) {
+                double sum = 0;
+                int active = 0;
+                for (int m : members) {
+                    float d = in[m][e] - bv[e];
+                    if (Math.abs(d) > eps) {
+                        sum += d;
+                        active++;
+                    }
+                }
+                out[e] = active == 0 ? bv[e] : (float) (bv[e] + sum / active);
+            }
+        };
+    }
+}
