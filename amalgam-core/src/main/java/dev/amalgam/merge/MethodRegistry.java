@@ -2,9 +2,13 @@ package dev.amalgam.merge;
 
 import dev.amalgam.error.ConfigException;
 import dev.amalgam.merge.methods.ArceeFusionMerge;
+import dev.amalgam.merge.methods.CartMerge;
 import dev.amalgam.merge.methods.GeneralizedTaskArithmetic;
+import dev.amalgam.merge.methods.IsoCMerge;
+import dev.amalgam.merge.methods.IsoCtsMerge;
 import dev.amalgam.merge.methods.KarcherMerge;
 import dev.amalgam.merge.methods.LinearMerge;
+import dev.amalgam.merge.methods.MagMaxMerge;
 import dev.amalgam.merge.methods.ModelStockMerge;
 import dev.amalgam.merge.methods.MultiSlerpMerge;
 import dev.amalgam.merge.methods.NearSwapMerge;
@@ -15,6 +19,7 @@ import dev.amalgam.merge.methods.RamPlusTlMerge;
 import dev.amalgam.merge.methods.SceMerge;
 import dev.amalgam.merge.methods.SlerpMerge;
 import dev.amalgam.merge.methods.TaskArithmeticVariant;
+import dev.amalgam.merge.methods.TsvMerge;
 import dev.amalgam.util.Suggestions;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,6 +46,12 @@ public final class MethodRegistry {
         register("arcee_fusion", ArceeFusionMerge::new);
         register("ram", RamMerge::new);
         register("ramplus_tl", RamPlusTlMerge::new);
+        // subspace family (issue 6, spec methods.md §1.1-§1.4, §2.1)
+        register("tsv_m", TsvMerge::new);
+        register("iso_c", IsoCMerge::new);
+        register("iso_cts", IsoCtsMerge::new);
+        register("cart", CartMerge::new);
+        register("magmax", MagMaxMerge::new);
     }
 
     /** mergekit methods not implemented yet; named so the error can say so instead of "unknown". */
