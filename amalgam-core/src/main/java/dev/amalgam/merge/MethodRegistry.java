@@ -16,6 +16,11 @@ public final class MethodRegistry {
     static {
         register("linear", LinearMerge::new);
         register("passthrough", PassthroughMerge::new);
+        // methods beyond mergekit, part 2 (methods.md §3–§5)
+        register("ema", dev.amalgam.merge.methods.EmaMerge::new);
+        register("lawa", dev.amalgam.merge.methods.LawaMerge::new);
+        register("swa", dev.amalgam.merge.methods.SwaMerge::new);
+        register("fedavg", dev.amalgam.merge.methods.FedAvgMerge::new);
     }
 
     /** mergekit methods not implemented yet; named so the error can say so instead of "unknown". */
