@@ -21,6 +21,7 @@ public final class MethodRegistry {
         register("lawa", dev.amalgam.merge.methods.LawaMerge::new);
         register("swa", dev.amalgam.merge.methods.SwaMerge::new);
         register("fedavg", dev.amalgam.merge.methods.FedAvgMerge::new);
+        register("fisher", dev.amalgam.merge.methods.FisherMerge::new);
     }
 
     /** mergekit methods not implemented yet; named so the error can say so instead of "unknown". */
