@@ -22,6 +22,11 @@ public final class MethodRegistry {
         register("swa", dev.amalgam.merge.methods.SwaMerge::new);
         register("fedavg", dev.amalgam.merge.methods.FedAvgMerge::new);
         register("fisher", dev.amalgam.merge.methods.FisherMerge::new);
+        register("fedadam", dev.amalgam.merge.methods.FedOptStep::adam);
+        register("fedyogi", dev.amalgam.merge.methods.FedOptStep::yogi);
+        register("fedadagrad", dev.amalgam.merge.methods.FedOptStep::adagrad);
+        register("fedavgm", dev.amalgam.merge.methods.FedAvgMStep::new);
+        register("diloco", dev.amalgam.merge.methods.DilocoStep::new);
     }
 
     /** mergekit methods not implemented yet; named so the error can say so instead of "unknown". */
