@@ -27,6 +27,7 @@ public final class MethodRegistry {
         register("fedadagrad", dev.amalgam.merge.methods.FedOptStep::adagrad);
         register("fedavgm", dev.amalgam.merge.methods.FedAvgMStep::new);
         register("diloco", dev.amalgam.merge.methods.DilocoStep::new);
+        register("regmean", dev.amalgam.merge.methods.RegMeanMerge::new);
     }
 
     /** mergekit methods not implemented yet; named so the error can say so instead of "unknown". */
