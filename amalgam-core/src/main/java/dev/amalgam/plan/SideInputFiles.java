@@ -84,6 +84,13 @@ public final class SideInputFiles implements AutoCloseable {
                 continue;
             }
             TensorInfo t = f.find(r.key()).orElse(null);
+            if (t == null && r.input() >= 0) {
+                // a tied output head is read from the embedding, and its side tensor is keyed by that name too
+                String stored = inputs.get(r.input()).location().info().name();
+                if (r.key().equals(inputs.get(r.input()).tensorName()) && !stored.equals(r.key())) {
+                    t = f.find(stored).orElse(null);
+                }
+            }
             if (t == null) {
                 if (!r.optional()) {
                     report(f, "side-input file " + f.shown() + " (parameter '" + r.param() + "' of " + owner(r, ctx)
