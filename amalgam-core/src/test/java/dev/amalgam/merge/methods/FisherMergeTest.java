@@ -231,4 +231,19 @@ class FisherMergeTest {
                   - model: b
                 """, tmp)).isInstanceOf(ConfigException.class).hasMessageContaining("missing required parameter 'fisher'");
     }
+
+    @Test
+    void aTiedHeadFindsItsFisherUnderTheEmbeddingsName() throws Exception {
+        // b ties lm_head to its embedding and has no lm_head tensor, so neither has its Fisher file
+        TinyModel.llama(2).without("lm_head.weight").fill((n, i) -> 2f - i / 50f).write(tmp.resolve("b"));
+        SideFiles.likeModel(tmp.resolve("fa.safetensors"), tmp.resolve("a"), (n, i) -> 1f, META);
+        SideFiles.likeModel(tmp.resolve("fb.safetensors"), tmp.resolve("b"),
+                (n, i) -> n.equals("model.embed_tokens.weight") ? 4f : 1f, META);
+        TestMerges.merge(recipe(""), tmp, tmp.resolve("out"));
+        float[] head = TestMerges.read(tmp.resolve("out"), "lm_head.weight");
+        for (int i = 0; i < head.length; i++) {
+            // c_a·F_a = 2·1, c_b·F_b = 1·4 (b's head is its embedding, which holds b(i) too)
+            assertThat(head[i]).isCloseTo((2 * a(i) + 4 * b(i)) / 6f, within(2e-6f));
+        }
+    }
 }
