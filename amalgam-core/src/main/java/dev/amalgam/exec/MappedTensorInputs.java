@@ -43,6 +43,12 @@ final class MappedTensorInputs implements TensorInputs {
         }
     }
 
+    @Override
+    public dev.amalgam.merge.SideTensor side(String id) {
+        var loc = job.sides().get(id);
+        return loc == null ? null : new MappedSideTensor(loc);
+    }
+
     MemorySegment rawSegment(int input) {
         return segments[input];
     }

@@ -51,8 +51,12 @@ public final class MergeExecutor {
                     writers.add(w);
                     shard.jobs().forEach(j -> writerOf.put(j.outputName(), w));
                 }
+                SafetensorsWriter state = stateWriter(plan, folder.temp());
+                if (state != null) {
+                    writers.add(state);
+                }
                 progress.started(plan.jobs().size(), plan.bytesToWrite());
-                runJobs(plan, writerOf, Math.max(1, opts.threads()), progress, warnings);
+                runJobs(plan, writerOf, state, Math.max(1, opts.threads()), progress, warnings);
                 for (SafetensorsWriter w : writers) {
                     w.finish();
                 }
@@ -69,8 +73,32 @@ public final class MergeExecutor {
         }
     }
 
-    private static void runJobs(MergePlan plan, Map<String, SafetensorsWriter> writerOf, int threads,
-                                MergeProgress progress, Consumer<String> warnings) {
+    /** File a stateful method (federated optimizers, DiLoCo) writes its updated state to, beside the model. */
+    public static final String STATE_FILE = "optimizer_state.safetensors";
+
+    /**
+     * The writer of {@link #STATE_FILE} for a method with state slots: one float32 tensor per slot and merged tensor,
+     * named {@code slot.tensor}, with the optimizer, step and hyperparameters as metadata; null for other methods.
+     */
+    private static SafetensorsWriter stateWriter(MergePlan plan, Path dir) {
+        List<String> slots = plan.sideInputs().stateSlots();
+        if (slots.isEmpty()) {
+            return null;
+        }
+        List<TensorSpec> specs = new ArrayList<>();
+        for (TensorJob j : plan.jobs()) {
+            if (!j.rawCopy()) {
+                for (String slot : slots) {
+                    specs.add(new TensorSpec(StatefulTensorOutput.key(slot, j.outputName()),
+                            dev.amalgam.tensor.DType.F32, j.shape()));
+                }
+            }
+        }
+        return SafetensorsWriter.create(dir.resolve(STATE_FILE), specs, plan.sideInputs().stateMetadata());
+    }
+
+    private static void runJobs(MergePlan plan, Map<String, SafetensorsWriter> writerOf, SafetensorsWriter state,
+                                int threads, MergeProgress progress, Consumer<String> warnings) {
         ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "amalgam-merge");
             t.setDaemon(true);
@@ -80,7 +108,7 @@ public final class MergeExecutor {
             List<Future<?>> futures = new ArrayList<>();
             for (TensorJob job : plan.jobs()) {
                 futures.add(pool.submit(() -> {
-                    runJob(plan, job, writerOf.get(job.outputName()), warnings);
+                    runJob(plan, job, writerOf.get(job.outputName()), state, warnings);
                     progress.tensorDone(job);
                 }));
             }
@@ -108,6 +136,11 @@ public final class MergeExecutor {
     }
 
     static void runJob(MergePlan plan, TensorJob job, SafetensorsWriter writer, Consumer<String> warnings) {
+        runJob(plan, job, writer, null, warnings);
+    }
+
+    static void runJob(MergePlan plan, TensorJob job, SafetensorsWriter writer, SafetensorsWriter state,
+                       Consumer<String> warnings) {
         MappedTensorInputs inputs = new MappedTensorInputs(job);
         if (job.rawCopy()) {
             // Integer tensors are copied, from the base model when the method has one (spec methods.md §0.3).
@@ -121,6 +154,10 @@ public final class MergeExecutor {
                 job.inputs().stream().map(JobInput::params).toList(),
                 job.inputs().stream().map(i -> i.model().displayName()).toList(),
                 job.baseIndex(), job.isEmbedding(), plan.seed(), warnings);
-        plan.method().merge(ctx, inputs, new ShardTensorOutput(writer, job.outputName(), job.outDtype()));
+        dev.amalgam.merge.TensorOutput out = new ShardTensorOutput(writer, job.outputName(), job.outDtype());
+        if (state != null) {
+            out = new StatefulTensorOutput(out, state, job.outputName());
+        }
+        plan.method().merge(ctx, inputs, out);
     }
 }

@@ -52,6 +52,18 @@ public final class MethodRegistry {
         register("iso_cts", IsoCtsMerge::new);
         register("cart", CartMerge::new);
         register("magmax", MagMaxMerge::new);
+        // methods beyond mergekit, part 2 (methods.md §3–§5)
+        register("ema", dev.amalgam.merge.methods.EmaMerge::new);
+        register("lawa", dev.amalgam.merge.methods.LawaMerge::new);
+        register("swa", dev.amalgam.merge.methods.SwaMerge::new);
+        register("fedavg", dev.amalgam.merge.methods.FedAvgMerge::new);
+        register("fisher", dev.amalgam.merge.methods.FisherMerge::new);
+        register("fedadam", dev.amalgam.merge.methods.FedOptStep::adam);
+        register("fedyogi", dev.amalgam.merge.methods.FedOptStep::yogi);
+        register("fedadagrad", dev.amalgam.merge.methods.FedOptStep::adagrad);
+        register("fedavgm", dev.amalgam.merge.methods.FedAvgMStep::new);
+        register("diloco", dev.amalgam.merge.methods.DilocoStep::new);
+        register("regmean", dev.amalgam.merge.methods.RegMeanMerge::new);
     }
 
     /** mergekit methods not implemented yet; named so the error can say so instead of "unknown". */

@@ -17,4 +17,9 @@ public interface TensorInputs {
 
     /** Reads {@code n} elements of input {@code input} starting at flat element {@code offset} into {@code dst}. */
     void read(int input, long offset, float[] dst, int dstOffset, int n);
+
+    /** A side-input tensor the method asked for at planning time ({@link SideInputMethod}), or null if absent. */
+    default SideTensor side(String id) {
+        return null;
+    }
 }

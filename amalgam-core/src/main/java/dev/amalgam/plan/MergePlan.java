@@ -10,10 +10,17 @@ import java.util.List;
  * parameters, and the output config.json.
  *
  * @param outputLayers the output model's layer count
+ * @param sideInputs   the side-input files the method reads (Fisher, Gram, optimizer state), if any
  */
 public record MergePlan(MergeConfiguration config, MergeMethod method, List<LoadedModel> models,
                         LoadedModel donor, List<TensorJob> jobs, int outputLayers, ObjectNode outputConfig,
-                        List<String> warnings, long seed) implements AutoCloseable {
+                        List<String> warnings, long seed, SideInputFiles sideInputs) implements AutoCloseable {
+
+    public MergePlan(MergeConfiguration config, MergeMethod method, List<LoadedModel> models, LoadedModel donor,
+                     List<TensorJob> jobs, int outputLayers, ObjectNode outputConfig, List<String> warnings,
+                     long seed) {
+        this(config, method, models, donor, jobs, outputLayers, outputConfig, warnings, seed, SideInputFiles.NONE);
+    }
 
     public long bytesToRead() {
         return jobs.stream().mapToLong(TensorJob::inputBytes).sum();
@@ -32,5 +39,6 @@ public record MergePlan(MergeConfiguration config, MergeMethod method, List<Load
         for (LoadedModel m : models) {
             m.folder().close();
         }
+        sideInputs.close();
     }
 }

@@ -50,6 +50,7 @@ public final class Planner {
     private final Map<ModelReference, LoadedModel> loaded = new LinkedHashMap<>();
     private MergeMethod method;
     private Parameters moduleParams;
+    private SideInputFiles sideInputs = SideInputFiles.NONE;
 
     private Planner(MergeConfiguration cfg, PlanOptions opts) {
         this.cfg = cfg;
@@ -62,6 +63,7 @@ public final class Planner {
             return p.build();
         } catch (RuntimeException e) {
             p.loaded.values().forEach(m -> m.folder().close());
+            p.sideInputs.close();
             throw e;
         }
     }
@@ -91,7 +93,7 @@ public final class Planner {
             warnings.addAll(m.folder().warnings());
         }
         return new MergePlan(cfg, method, List.copyOf(loaded.values()), donor, List.copyOf(jobs), outLayers,
-                outConfig, List.copyOf(new LinkedHashSet<>(warnings)), opts.seed());
+                outConfig, List.copyOf(new LinkedHashSet<>(warnings)), opts.seed(), sideInputs);
     }
 
     private static String at(dev.amalgam.config.YamlLocation loc) {
@@ -296,7 +298,10 @@ public final class Planner {
         if (slices.isEmpty()) {
             return 0;
         }
-        JobBuilder jb = new JobBuilder(method, cfg, moduleParams, opts.seed(), problems, warnings);
+        if (method instanceof dev.amalgam.merge.SideInputMethod sim) {
+            sideInputs = SideInputFiles.of(sim, method.info().name(), opts.locator(), problems);
+        }
+        JobBuilder jb = new JobBuilder(method, cfg, moduleParams, opts.seed(), problems, warnings, sideInputs);
         SourceSlice first = slices.get(0);
         for (String name : union(first, m -> m.layout().preWeights())) {
             jb.add(jobs, name, first, src -> name, 0.0);
@@ -367,10 +372,12 @@ public final class Planner {
         private final Problems problems;
         private final List<String> warnings;
         private final Set<String> reported = new java.util.HashSet<>();
+        private final SideInputFiles sideInputs;
         private int validateProblems;
 
         JobBuilder(MergeMethod method, MergeConfiguration cfg, Parameters moduleParams, long seed, Problems problems,
-                   List<String> warnings) {
+                   List<String> warnings, SideInputFiles sideInputs) {
+            this.sideInputs = sideInputs;
             this.method = method;
             this.cfg = cfg;
             this.moduleParams = moduleParams;
@@ -493,6 +500,7 @@ public final class Planner {
                         + inputs.get(Math.max(0, baseIndex)).model().displayName());
             }
             ResolvedParams params = new ResolvedParams(globals);
+            Map<String, SideLocation> sides = Map.of();
             if (!raw && complete) {
                 var ctx = new TensorMergeContext(outName, shape, params,
                         inputs.stream().map(JobInput::params).toList(),
@@ -508,8 +516,12 @@ public final class Planner {
                     }
                     return;
                 }
+                sides = sideInputs.resolve(ctx, inputs);
+                if (sides == null) {
+                    return;
+                }
             }
-            jobs.add(new TensorJob(outName, List.copyOf(inputs), baseIndex, params, shape, dtype, embed, raw));
+            jobs.add(new TensorJob(outName, List.copyOf(inputs), baseIndex, params, shape, dtype, embed, raw, sides));
         }
 
         private long[] resolveShape(String outName, List<JobInput> inputs, boolean embed, LoadedModel base) {

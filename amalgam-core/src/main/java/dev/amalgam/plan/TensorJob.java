@@ -9,9 +9,21 @@ import java.util.List;
  * boolean tensors) copies the first input's bytes unchanged instead of running the merge method.
  *
  * @param baseIndex index of the base model among the inputs, or -1
+ * @param sides     side-input tensors by request id ({@link dev.amalgam.merge.SideInputMethod}); empty for most
  */
 public record TensorJob(String outputName, List<JobInput> inputs, int baseIndex, ResolvedParams params,
-                        long[] shape, DType outDtype, boolean isEmbedding, boolean rawCopy) {
+                        long[] shape, DType outDtype, boolean isEmbedding, boolean rawCopy,
+                        java.util.Map<String, SideLocation> sides) {
+
+    public TensorJob(String outputName, List<JobInput> inputs, int baseIndex, ResolvedParams params,
+                     long[] shape, DType outDtype, boolean isEmbedding, boolean rawCopy) {
+        this(outputName, inputs, baseIndex, params, shape, outDtype, isEmbedding, rawCopy, java.util.Map.of());
+    }
+
+    /** The same job with its side-input tensors. */
+    public TensorJob withSides(java.util.Map<String, SideLocation> s) {
+        return new TensorJob(outputName, inputs, baseIndex, params, shape, outDtype, isEmbedding, rawCopy, s);
+    }
 
     public long numel() {
         long n = 1;
@@ -37,6 +49,9 @@ public record TensorJob(String outputName, List<JobInput> inputs, int baseIndex,
             if (rawCopy) {
                 break;
             }
+        }
+        for (SideLocation side : sides.values()) {
+            total += side.info().byteSize();
         }
         return total;
     }

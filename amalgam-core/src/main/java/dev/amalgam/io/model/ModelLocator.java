@@ -74,4 +74,34 @@ public final class ModelLocator {
         throw new ConfigException(what + " '" + pathOrRepo + (revision == null ? "" : "@" + revision)
                 + "' was not found. Looked in:\n  - " + String.join("\n  - ", looked) + hint);
     }
+
+    /**
+     * Locates a file named in a recipe (a side-input file such as a Fisher or Gram file): relative paths are tried
+     * against the working directory, then the recipe's folder, as for model folders.
+     */
+    public Path locateFile(String path, String what) {
+        String expanded = path.equals("~") || path.startsWith("~/")
+                ? System.getProperty("user.home") + path.substring(1) : path;
+        Path p = Path.of(expanded);
+        List<Path> candidates = new ArrayList<>();
+        if (p.isAbsolute()) {
+            candidates.add(p);
+        } else {
+            candidates.add(workDir.resolve(p));
+            if (recipeDir != null && !recipeDir.equals(workDir)) {
+                candidates.add(recipeDir.resolve(p));
+            }
+        }
+        List<String> looked = new ArrayList<>();
+        for (Path c : candidates) {
+            Path n = c.toAbsolutePath().normalize();
+            if (Files.isRegularFile(n)) {
+                return n;
+            }
+            looked.add(n + (Files.isDirectory(n) ? " (a folder, not a file)" : ""));
+        }
+        throw new ConfigException(what + " '" + path + "' was not found. Looked in:\n  - "
+                + String.join("\n  - ", looked) + "\nRelative paths are resolved against the working directory,"
+                + " then the recipe's folder.");
+    }
 }

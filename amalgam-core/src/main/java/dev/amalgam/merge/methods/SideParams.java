@@ -1,0 +1,31 @@
+package dev.amalgam.merge.methods;
+
+import dev.amalgam.merge.TensorMergeContext;
+
+/** Reading the per-model path parameters of the side-input methods ({@code fisher: PATH}, {@code gram: PATH}). */
+final class SideParams {
+    private SideParams() {
+    }
+
+    /** The path given for input {@code i}, or null when unset. */
+    static String path(TensorMergeContext ctx, int i, String param) {
+        Object v = ctx.inputParams().get(i).values().get(param);
+        return v instanceof String s ? s : null;
+    }
+
+    /** A problem when some input's parameter is set to something other than a path, else null. */
+    static String checkPaths(TensorMergeContext ctx, String param, String method, boolean required) {
+        for (int i = 0; i < ctx.inputCount(); i++) {
+            Object v = ctx.inputParams().get(i).values().get(param);
+            if (v == null && required) {
+                return method + ": model '" + ctx.inputModels().get(i) + "' has no `" + param + ": PATH`"
+                        + " (a safetensors file keyed by the model's tensor names, see docs/side-inputs.md)";
+            }
+            if (v != null && !(v instanceof String)) {
+                return method + ": parameter '" + param + "' of model '" + ctx.inputModels().get(i)
+                        + "' must be the path of a safetensors file, got " + v;
+            }
+        }
+        return null;
+    }
+}
