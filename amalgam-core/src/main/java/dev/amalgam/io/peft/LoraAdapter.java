@@ -153,6 +153,10 @@ public final class LoraAdapter {
             throw new BadInputException(where + ": has " + (m.a == null ? "lora_B but no lora_A" : "lora_A but no lora_B")
                     + "; the adapter is incomplete");
         }
+        if (!config.targets().targets(module)) {
+            throw new BadInputException(where + ": has LoRA tensors, but adapter_config.json's target_modules "
+                    + config.targets() + " does not include it; the config and the tensors disagree");
+        }
         String weightName = module + ".weight";
         TensorLocation w = base.tensor(weightName).orElseThrow(() -> new BadInputException(where
                 + ": the base model " + base.dir() + " has no tensor '" + weightName + "'; the adapter was made for"
