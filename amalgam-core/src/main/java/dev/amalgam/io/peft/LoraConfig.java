@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  */
 public record LoraConfig(Path file, int r, double alpha, boolean rsLora, boolean fanInFanOut, boolean useDora,
                          Map<String, Integer> rankPattern, Map<String, Double> alphaPattern,
-                         List<String> modulesToSave, TargetModules targets) {
+                         List<String> modulesToSave, TargetModules targets, String baseModel,
+                         String taskType) {
 
     /**
      * PEFT's {@code target_modules} (tuners_utils.py {@code check_target_module_exists}): a list matches a module whose
@@ -93,7 +94,8 @@ public record LoraConfig(Path file, int r, double alpha, boolean rsLora, boolean
             mts.forEach(n -> save.add(n.asText()));
         }
         return new LoraConfig(file, rNode.asInt(), alphaNode.asDouble(), bool(root, "use_rslora"),
-                bool(root, "fan_in_fan_out"), bool(root, "use_dora"), rank, alpha, save, targets(file, root));
+                bool(root, "fan_in_fan_out"), bool(root, "use_dora"), rank, alpha, save, targets(file, root),
+                text(root, "base_model_name_or_path", null), text(root, "task_type", null));
     }
 
     private static TargetModules targets(Path file, JsonNode root) {
