@@ -177,12 +177,12 @@ public final class LoraAdapter {
                     + config.targets() + " does not include it; the config and the tensors disagree");
         }
         if (m.a.shape().length != 2 || m.b.shape().length != 2) {
-            throw new BadInputException(where + ": lora_A " + m.a().shapeString() + " and lora_B " + m.b().shapeString()
+            throw new BadInputException(where + ": lora_A " + m.a.shapeString() + " and lora_B " + m.b.shapeString()
                     + " must both be 2-D (Conv2d/Conv3d LoRA is not supported)");
         }
         int r = (int) m.a.shape()[0];
         if (m.b.shape()[1] != r) {
-            throw new BadInputException(where + ": lora_A has rank " + r + " but lora_B " + m.b().shapeString()
+            throw new BadInputException(where + ": lora_A has rank " + r + " but lora_B " + m.b.shapeString()
                     + " has " + m.b.shape()[1] + " columns");
         }
         int configured = config.rankFor(module);
