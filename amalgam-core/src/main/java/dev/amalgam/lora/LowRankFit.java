@@ -42,7 +42,16 @@ public final class LowRankFit {
     /** The singular triplets of D for choosing a rank: the top {@code maxRank} (fewer when D is smaller). */
     public static SvdResult topSingular(DMatrix d, int maxRank, TruncatedSvdOptions options) {
         int k = Math.min(maxRank, Math.min(d.rows(), d.cols()));
-        return Svd.truncated(d, k, options);
+        try {
+            return Svd.truncated(d, k, options);
+        } catch (ArithmeticException e) {
+            if (options.mode() == TruncatedSvdOptions.Mode.EXACT) {
+                throw e;
+            }
+            // the randomized SVD's QR rejects a rank-deficient sample (D of rank < k + oversample, common for
+            // deltas of merged LoRA fine-tunes); the exact SVD handles it
+            return Svd.truncated(d, k, options.withMode(TruncatedSvdOptions.Mode.EXACT));
+        }
     }
 
     /** Factors D from its (truncated) SVD at {@code rank} ≤ svd.rank(). */
