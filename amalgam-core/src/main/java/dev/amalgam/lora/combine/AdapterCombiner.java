@@ -36,8 +36,13 @@ public final class AdapterCombiner {
     private AdapterCombiner() {
     }
 
-    public static List<CombinedModule> combine(List<LoadedAdapter> adapters, CombineOptions o) {
-        check(adapters, o);
+    public static List<CombinedModule> combine(List<LoadedAdapter> adapters, CombineOptions options) {
+        check(adapters, options);
+        // PEFT combines a single adapter as linear whatever type was asked for
+        CombineOptions o = options.peftCompatible() && adapters.size() == 1 && options.type() != CombinationType.LINEAR
+                ? new CombineOptions(CombinationType.LINEAR, options.weights(), options.density(),
+                options.majoritySign(), true, options.svdRank(), options.svdClamp(), options.svd(), options.seed())
+                : options;
         Set<String> names = new LinkedHashSet<>();
         adapters.forEach(a -> names.addAll(a.modules().keySet()));
         List<CombinedModule> out = new ArrayList<>();

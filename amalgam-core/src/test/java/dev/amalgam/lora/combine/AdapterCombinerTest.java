@@ -127,20 +127,25 @@ class AdapterCombinerTest {
         float[] b = TinyAdapter.ramp(64 * 4, 0.3f);
         Path one = new TinyAdapter().config("{\"peft_type\": \"LORA\", \"r\": 4, \"lora_alpha\": 4}")
                 .tensor("m.q.lora_A.weight", a, 4, 64).tensor("m.q.lora_B.weight", b, 64, 4).write(tmp.resolve("d"));
-        List<LoadedAdapter> in = List.of(LoadedAdapter.read(one));
-        CombineOptions o = new CombineOptions(CombinationType.DARE_LINEAR, new double[]{1}, 0.5, MajoritySign.TOTAL,
+        List<LoadedAdapter> in = List.of(LoadedAdapter.read(one), LoadedAdapter.read(one));
+        CombineOptions o = new CombineOptions(CombinationType.DARE_LINEAR, new double[]{1, 0}, 0.5, MajoritySign.TOTAL,
                 true, null, null, TruncatedSvdOptions.exact(), 7);
         LoraFactors x = only(AdapterCombiner.combine(in, o));
         LoraFactors y = only(AdapterCombiner.combine(in, o));
         assertThat(x.a()).containsExactly(y.a());
         LoraFactors z = only(AdapterCombiner.combine(in, new CombineOptions(CombinationType.DARE_LINEAR,
-                new double[]{1}, 0.5, MajoritySign.TOTAL, true, null, null, TruncatedSvdOptions.exact(), 8)));
+                new double[]{1, 0}, 0.5, MajoritySign.TOTAL, true, null, null, TruncatedSvdOptions.exact(), 8)));
         assertThat(z.a()).isNotEqualTo(x.a());
         long kept = 0;
         for (float v : x.a()) {
             kept += v != 0 ? 1 : 0;
         }
         assertThat(kept / 256.0).isCloseTo(0.5, within(0.1));
+        // PEFT combines a single adapter as linear, whatever the type
+        LoraFactors single = only(AdapterCombiner.combine(List.of(in.get(0)), new CombineOptions(
+                CombinationType.DARE_TIES, new double[]{1}, 0.5, MajoritySign.TOTAL, true, null, null,
+                TruncatedSvdOptions.exact(), 7)));
+        assertThat(single.a()).containsExactly(a);
     }
 
     @Test
