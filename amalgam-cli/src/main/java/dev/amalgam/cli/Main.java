@@ -8,7 +8,7 @@ import picocli.CommandLine.Command;
 @Command(name = "amalgam", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Merge neural-network checkpoints (Hugging Face safetensors) with mergekit-compatible recipes.",
         subcommands = {MergeCommand.class, ValidateCommand.class, InspectCommand.class, MethodsCommand.class, AlignCommand.class,
-                MakeExampleModelsCommand.class, CommandLine.HelpCommand.class})
+                LoraCommand.class, MakeExampleModelsCommand.class, CommandLine.HelpCommand.class})
 public final class Main {
     public static final String VERSION = "0.1.0";
 

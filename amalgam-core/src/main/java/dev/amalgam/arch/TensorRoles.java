@@ -33,7 +33,7 @@ public final class TensorRoles {
         return EMBED_FRAGMENTS.stream().anyMatch(name::contains);
     }
 
-    static boolean isInputEmbedding(String name) {
+    public static boolean isInputEmbedding(String name) {
         return isEmbedding(name) && !name.contains("lm_head") && !name.contains("embed_out")
                 && !name.equals("output.weight");
     }
@@ -42,7 +42,7 @@ public final class TensorRoles {
         return PRE_FRAGMENTS.stream().anyMatch(name::contains) && !name.contains("embed_out");
     }
 
-    static String headNameFor(String embedding) {
+    public static String headNameFor(String embedding) {
         return HEAD_FOR_EMBEDDING.get(embedding);
     }
 }

@@ -78,8 +78,39 @@ public final class LoraAdapter {
     public record Update(dev.amalgam.merge.TensorTransform transform) implements Patch {
     }
 
-    /** Per-module pieces found in the adapter file. */
-    private static final class Module {
+    /**
+     * The low-rank pieces of one module as found in the adapter file, checked against each other and against
+     * adapter_config.json (A and B both present, matching ranks, module targeted), but not against a base model.
+     *
+     * @param module    the base model's module path, e.g. {@code model.layers.0.self_attn.q_proj}
+     * @param embedding stored as {@code lora_embedding_A/B}
+     * @param bBias     {@code lora_B.bias}, or null
+     * @param magnitude DoRA's {@code lora_magnitude_vector}, or null
+     */
+    public record Module(String module, TensorInfo a, TensorInfo b, TensorInfo bBias, TensorInfo magnitude,
+                         boolean embedding) {
+        public int rank() {
+            return (int) a.shape()[0];
+        }
+
+        /** The update's (out, in) in B·A orientation. */
+        public long out() {
+            return b.shape()[0];
+        }
+
+        public long in() {
+            return a.shape()[1];
+        }
+    }
+
+    /**
+     * The adapter's tensors sorted into low-rank modules and tensors saved whole ({@code modules_to_save} copies
+     * and trained biases, keyed by the base tensor name they replace).
+     */
+    public record Contents(Map<String, Module> modules, Map<String, TensorInfo> whole) {
+    }
+
+    private static final class Pieces {
         TensorInfo a;
         TensorInfo b;
         TensorInfo bBias;
@@ -87,14 +118,11 @@ public final class LoraAdapter {
         boolean embedding;
     }
 
-    /**
-     * Matches every adapter tensor to the base model's tensors, checking names, ranks and shapes, and returns the
-     * patches keyed by base tensor name. Errors name the adapter file and tensor.
-     */
-    public Map<String, Patch> bind(ModelFolder base) {
+    /** Sorts and checks the adapter's tensors without looking at any base model; errors name file and tensor. */
+    public Contents contents() {
         Path file = header.path();
-        Map<String, Module> modules = new TreeMap<>();
-        Map<String, Patch> patches = new LinkedHashMap<>();
+        Map<String, Pieces> pieces = new TreeMap<>();
+        Map<String, TensorInfo> whole = new LinkedHashMap<>();
         for (TensorInfo t : header.tensors().values()) {
             String name = t.name();
             if (!name.startsWith(PREFIX)) {
@@ -113,19 +141,11 @@ public final class LoraAdapter {
             }
             if (matched == null) {
                 // a tensor saved whole: modules_to_save copies or trained biases replace the base tensor
-                String baseName = path.replace(".modules_to_save.", ".").replace(".base_layer.", ".");
-                TensorLocation baseLoc = base.tensor(baseName).orElseThrow(() -> new BadInputException(
-                        "LoRA adapter " + file + ": tensor '" + name + "' replaces '" + baseName
-                                + "', which the base model " + base.dir() + " does not have"));
-                if (!Arrays.equals(baseLoc.info().shape(), t.shape())) {
-                    throw new BadInputException("LoRA adapter " + file + ": tensor '" + name + "' has shape "
-                            + t.shapeString() + " but the base's '" + baseName + "' is " + baseLoc.info().shapeString());
-                }
-                patches.put(baseName, new Replacement(new TensorLocation(file, t)));
+                whole.put(path.replace(".modules_to_save.", ".").replace(".base_layer.", "."), t);
                 continue;
             }
             String module = path.substring(0, path.length() - matched.length());
-            Module m = modules.computeIfAbsent(module, k -> new Module());
+            Pieces m = pieces.computeIfAbsent(module, k -> new Pieces());
             switch (matched) {
                 case ".lora_A.weight" -> m.a = t;
                 case ".lora_B.weight" -> m.b = t;
@@ -141,75 +161,113 @@ public final class LoraAdapter {
                 default -> m.magnitude = t;
             }
         }
-        for (var e : modules.entrySet()) {
-            bindModule(base, file, e.getKey(), e.getValue(), patches);
-        }
-        return patches;
+        Map<String, Module> modules = new LinkedHashMap<>();
+        pieces.forEach((module, m) -> modules.put(module, check(file, module, m)));
+        return new Contents(modules, whole);
     }
 
-    private void bindModule(ModelFolder base, Path file, String module, Module m, Map<String, Patch> patches) {
+    private Module check(Path file, String module, Pieces m) {
         String where = "LoRA adapter " + file + ", module '" + module + "'";
         if (m.a == null || m.b == null) {
             throw new BadInputException(where + ": has " + (m.a == null ? "lora_B but no lora_A" : "lora_A but no lora_B")
                     + "; the adapter is incomplete");
         }
-        String weightName = module + ".weight";
-        TensorLocation w = base.tensor(weightName).orElseThrow(() -> new BadInputException(where
-                + ": the base model " + base.dir() + " has no tensor '" + weightName + "'; the adapter was made for"
-                + " another model"));
-        long[] ws = w.info().shape();
-        long[] as = m.a.shape();
-        long[] bs = m.b.shape();
-        if (ws.length != 2 || as.length != 2 || bs.length != 2) {
-            throw new BadInputException(where + ": only 2-D weights can take a LoRA update (base " + w.info().shapeString()
-                    + ", A " + m.a.shapeString() + ", B " + m.b.shapeString() + ")");
+        if (!config.targets().targets(module)) {
+            throw new BadInputException(where + ": has LoRA tensors, but adapter_config.json's target_modules "
+                    + config.targets() + " does not include it; the config and the tensors disagree");
         }
-        int r = (int) as[0];
-        if (bs[1] != r) {
+        if (m.a.shape().length != 2 || m.b.shape().length != 2) {
+            throw new BadInputException(where + ": lora_A " + m.a.shapeString() + " and lora_B " + m.b.shapeString()
+                    + " must both be 2-D (Conv2d/Conv3d LoRA is not supported)");
+        }
+        int r = (int) m.a.shape()[0];
+        if (m.b.shape()[1] != r) {
             throw new BadInputException(where + ": lora_A has rank " + r + " but lora_B " + m.b.shapeString()
-                    + " has " + bs[1] + " columns");
+                    + " has " + m.b.shape()[1] + " columns");
         }
         int configured = config.rankFor(module);
         if (configured != r) {
             throw new BadInputException(where + ": the tensors have rank " + r + " but adapter_config.json says "
                     + configured + " (r or rank_pattern)");
         }
-        LowRankDelta.Layout layout = m.embedding ? LowRankDelta.Layout.EMBEDDING
-                : config.fanInFanOut() ? LowRankDelta.Layout.FAN_IN_FAN_OUT : LowRankDelta.Layout.LINEAR;
+        return new Module(module, m.a, m.b, m.bBias, m.magnitude, m.embedding);
+    }
+
+    /**
+     * Matches every adapter tensor to the base model's tensors, checking names, ranks and shapes, and returns the
+     * patches keyed by base tensor name. Errors name the adapter file and tensor.
+     */
+    public Map<String, Patch> bind(ModelFolder base) {
+        Path file = header.path();
+        Contents contents = contents();
+        Map<String, Patch> patches = new LinkedHashMap<>();
+        contents.whole().forEach((baseName, t) -> {
+            TensorLocation baseLoc = base.tensor(baseName).orElseThrow(() -> new BadInputException(
+                    "LoRA adapter " + file + ": tensor '" + t.name() + "' replaces '" + baseName
+                            + "', which the base model " + base.dir() + " does not have"));
+            if (!Arrays.equals(baseLoc.info().shape(), t.shape())) {
+                throw new BadInputException("LoRA adapter " + file + ": tensor '" + t.name() + "' has shape "
+                        + t.shapeString() + " but the base's '" + baseName + "' is " + baseLoc.info().shapeString());
+            }
+            patches.put(baseName, new Replacement(new TensorLocation(file, t)));
+        });
+        for (Module m : contents.modules().values()) {
+            bindModule(base, file, m, patches);
+        }
+        return patches;
+    }
+
+    private void bindModule(ModelFolder base, Path file, Module m, Map<String, Patch> patches) {
+        String module = m.module();
+        String where = "LoRA adapter " + file + ", module '" + module + "'";
+        String weightName = module + ".weight";
+        TensorLocation w = base.tensor(weightName).orElseThrow(() -> new BadInputException(where
+                + ": the base model " + base.dir() + " has no tensor '" + weightName + "'; the adapter was made for"
+                + " another model"));
+        long[] ws = w.info().shape();
+        long[] as = m.a().shape();
+        long[] bs = m.b().shape();
+        int r = m.rank();
+        if (ws.length != 2) {
+            throw new BadInputException(where + ": only 2-D weights can take a LoRA update (base " + w.info().shapeString()
+                    + ", A " + m.a().shapeString() + ", B " + m.b().shapeString() + ")");
+        }
+        LoraLayout layout = m.embedding() ? LoraLayout.EMBEDDING
+                : config.fanInFanOut() ? LoraLayout.FAN_IN_FAN_OUT : LoraLayout.LINEAR;
         long[] expected = switch (layout) {
             case LINEAR -> new long[]{bs[0], as[1]};
             case FAN_IN_FAN_OUT -> new long[]{as[1], bs[0]};
             case EMBEDDING -> new long[]{as[1], bs[0]};
         };
         if (!Arrays.equals(expected, ws)) {
-            throw new BadInputException(where + ": A " + m.a.shapeString() + " and B " + m.b.shapeString() + " give an "
+            throw new BadInputException(where + ": A " + m.a().shapeString() + " and B " + m.b().shapeString() + " give an "
                     + Arrays.toString(expected) + " update, but the base weight '" + weightName + "' is "
-                    + w.info().shapeString() + (layout == LowRankDelta.Layout.LINEAR && !config.fanInFanOut()
+                    + w.info().shapeString() + (layout == LoraLayout.LINEAR && !config.fanInFanOut()
                     ? " (is fan_in_fan_out missing from adapter_config.json?)" : ""));
         }
         TensorLocation magnitude = null;
-        if (m.magnitude != null) {
-            if (layout != LowRankDelta.Layout.LINEAR) {
+        if (m.magnitude() != null) {
+            if (layout != LoraLayout.LINEAR) {
                 throw new BadInputException(where + ": DoRA is supported for Linear layers only");
             }
-            if (m.magnitude.numel() != ws[0]) {
-                throw new BadInputException(where + ": the DoRA magnitude vector has " + m.magnitude.numel()
+            if (m.magnitude().numel() != ws[0]) {
+                throw new BadInputException(where + ": the DoRA magnitude vector has " + m.magnitude().numel()
                         + " values but the layer has " + ws[0] + " outputs");
             }
-            magnitude = new TensorLocation(file, m.magnitude);
+            magnitude = new TensorLocation(file, m.magnitude());
         }
         double scale = config.scaleFor(module);
-        patches.put(weightName, new Update(new LowRankDelta(layout, scale, r, ws, new TensorLocation(file, m.a),
-                new TensorLocation(file, m.b), magnitude, base::bytes)));
-        if (m.bBias != null) {
+        patches.put(weightName, new Update(new LowRankDelta(layout, scale, r, ws, new TensorLocation(file, m.a()),
+                new TensorLocation(file, m.b()), magnitude, base::bytes)));
+        if (m.bBias() != null) {
             String biasName = module + ".bias";
             TensorLocation bias = base.tensor(biasName).orElseThrow(() -> new BadInputException(where
                     + ": has lora_B.bias but the base model has no '" + biasName + "'"));
-            if (bias.info().numel() != m.bBias.numel()) {
-                throw new BadInputException(where + ": lora_B.bias has " + m.bBias.numel() + " values, the base bias "
+            if (bias.info().numel() != m.bBias().numel()) {
+                throw new BadInputException(where + ": lora_B.bias has " + m.bBias().numel() + " values, the base bias "
                         + bias.info().numel());
             }
-            patches.put(biasName, new Update(new BiasDelta(scale, new TensorLocation(file, m.bBias), base::bytes)));
+            patches.put(biasName, new Update(new BiasDelta(scale, new TensorLocation(file, m.bBias()), base::bytes)));
         }
     }
 }

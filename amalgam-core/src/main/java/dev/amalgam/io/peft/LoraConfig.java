@@ -15,7 +15,37 @@ import java.util.regex.Pattern;
  */
 public record LoraConfig(Path file, int r, double alpha, boolean rsLora, boolean fanInFanOut, boolean useDora,
                          Map<String, Integer> rankPattern, Map<String, Double> alphaPattern,
-                         List<String> modulesToSave) {
+                         List<String> modulesToSave, TargetModules targets, String baseModel,
+                         String taskType) {
+
+    /**
+     * PEFT's {@code target_modules} (tuners_utils.py {@code check_target_module_exists}): a list matches a module whose
+     * path equals an entry or ends with {@code .entry}; a string is a regex that must match the whole path;
+     * {@code "all-linear"} or no field at all accepts every module. {@code exclude_modules} works the same way.
+     */
+    public record TargetModules(List<String> names, String regex, List<String> excludeNames, String excludeRegex) {
+        static final TargetModules ANY = new TargetModules(null, null, List.of(), null);
+
+        public boolean targets(String module) {
+            if (excludeRegex != null && Pattern.compile(excludeRegex).matcher(module).matches()
+                    || excludeNames.stream().anyMatch(n -> nameMatches(n, module))) {
+                return false;
+            }
+            if (regex != null) {
+                return regex.equals("all-linear") || Pattern.compile(regex).matcher(module).matches();
+            }
+            return names == null || names.stream().anyMatch(n -> nameMatches(n, module));
+        }
+
+        private static boolean nameMatches(String name, String module) {
+            return module.equals(name) || module.endsWith("." + name);
+        }
+
+        @Override
+        public String toString() {
+            return regex != null ? "'" + regex + "'" : String.valueOf(names);
+        }
+    }
 
     static LoraConfig parse(Path file, JsonNode root) {
         if (root == null || !root.isObject()) {
@@ -64,7 +94,44 @@ public record LoraConfig(Path file, int r, double alpha, boolean rsLora, boolean
             mts.forEach(n -> save.add(n.asText()));
         }
         return new LoraConfig(file, rNode.asInt(), alphaNode.asDouble(), bool(root, "use_rslora"),
-                bool(root, "fan_in_fan_out"), bool(root, "use_dora"), rank, alpha, save);
+                bool(root, "fan_in_fan_out"), bool(root, "use_dora"), rank, alpha, save, targets(file, root),
+                text(root, "base_model_name_or_path", null), text(root, "task_type", null));
+    }
+
+    private static TargetModules targets(Path file, JsonNode root) {
+        JsonNode t = root.get("target_modules");
+        JsonNode x = root.get("exclude_modules");
+        List<String> names = null;
+        String regex = null;
+        if (t != null && t.isTextual()) {
+            regex = compiles(file, "target_modules", t.asText());
+        } else if (t != null && t.isArray()) {
+            names = new ArrayList<>();
+            for (JsonNode n : t) {
+                names.add(n.asText());
+            }
+        } else if (t != null && !t.isNull()) {
+            throw new BadInputException(file + ": target_modules must be a list of names or a regex string");
+        }
+        List<String> excluded = new ArrayList<>();
+        String excludeRegex = null;
+        if (x != null && x.isTextual()) {
+            excludeRegex = compiles(file, "exclude_modules", x.asText());
+        } else if (x != null && x.isArray()) {
+            x.forEach(n -> excluded.add(n.asText()));
+        }
+        return names == null && regex == null && excluded.isEmpty() && excludeRegex == null ? TargetModules.ANY
+                : new TargetModules(names, regex, excluded, excludeRegex);
+    }
+
+    private static String compiles(Path file, String key, String regex) {
+        try {
+            Pattern.compile(regex);
+            return regex;
+        } catch (java.util.regex.PatternSyntaxException e) {
+            throw new BadInputException(file + ": " + key + " '" + regex + "' is not a valid regex: "
+                    + e.getDescription());
+        }
     }
 
     /** The rank configured for a module: the first matching rank_pattern entry, else r. */

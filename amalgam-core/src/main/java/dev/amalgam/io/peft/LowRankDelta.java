@@ -14,17 +14,7 @@ import java.util.function.Function;
  * taken over the input dimension, as PEFT merges it.
  */
 final class LowRankDelta implements TensorTransform {
-    /** How the base tensor is laid out relative to {@code B·A} (out × in). */
-    enum Layout {
-        /** nn.Linear: W is (out, in); element (o, i) gets s·Σ B[o,k]·A[k,i]. */
-        LINEAR,
-        /** GPT-2 Conv1D (fan_in_fan_out): W is (in, out); element (i, o) gets s·Σ B[o,k]·A[k,i]. */
-        FAN_IN_FAN_OUT,
-        /** nn.Embedding: W is (num, dim), A is (r, num), B is (dim, r); element (t, d) gets s·Σ B[d,k]·A[k,t]. */
-        EMBEDDING
-    }
-
-    private final Layout layout;
+    private final LoraLayout layout;
     private final double scale;
     private final int rank;
     private final long rows;
@@ -37,7 +27,7 @@ final class LowRankDelta implements TensorTransform {
     private float[] b;
     private float[] rowFactor;
 
-    LowRankDelta(Layout layout, double scale, int rank, long[] baseShape, TensorLocation aLoc, TensorLocation bLoc,
+    LowRankDelta(LoraLayout layout, double scale, int rank, long[] baseShape, TensorLocation aLoc, TensorLocation bLoc,
                  TensorLocation magnitudeLoc, Function<TensorLocation, MemorySegment> bytes) {
         this.layout = layout;
         this.scale = scale;
@@ -99,7 +89,7 @@ final class LowRankDelta implements TensorTransform {
                 inIdx = (int) row;
             }
         }
-        int inDim = layout == Layout.LINEAR ? (int) cols : (int) rows;
+        int inDim = layout == LoraLayout.LINEAR ? (int) cols : (int) rows;
         double s = 0;
         for (int k = 0; k < rank; k++) {
             s += (double) b[outIdx * rank + k] * a[k * inDim + inIdx];

@@ -217,6 +217,30 @@ class LoraApplyTest {
         new TinyAdapter().config("{\"peft_type\": \"IA3\", \"r\": 2, \"lora_alpha\": 4}").write(tmp.resolve("ia3"));
         assertThatThrownBy(() -> TestMerges.merge(bake("ia3"), tmp, tmp.resolve("o5")))
                 .isInstanceOf(BadInputException.class).hasMessageContaining("IA3");
+        new TinyAdapter().config("{\"peft_type\": \"LORA\", \"r\": 2, \"lora_alpha\": 4, \"target_modules\": [\"q_proj\"]}")
+                .tensor("model.layers.0.self_attn.o_proj.lora_A.weight", a, 2, 4)
+                .tensor("model.layers.0.self_attn.o_proj.lora_B.weight", b, 4, 2).write(tmp.resolve("targets"));
+        assertThatThrownBy(() -> TestMerges.merge(bake("targets"), tmp, tmp.resolve("o6")))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("target_modules [q_proj]")
+                .hasMessageContaining("model.layers.0.self_attn.o_proj");
         assertThat(tmp.resolve("o1")).doesNotExist();
+    }
+
+    @Test
+    void targetModulesAsSuffixListOrRegexAccept() throws Exception {
+        float[] a = TinyAdapter.ramp(2 * 4, 0.2f);
+        float[] b = TinyAdapter.ramp(4 * 2, 0.3f);
+        for (String targets : new String[]{"[\"o_proj\", \"q_proj\"]", "\".*self_attn\\\\.(o|q)_proj\"",
+                "\"all-linear\""}) {
+            Path dir = tmp.resolve("t" + Integer.toHexString(targets.hashCode()));
+            new TinyAdapter().config("{\"peft_type\": \"LORA\", \"r\": 2, \"lora_alpha\": 4, \"target_modules\": "
+                            + targets + "}")
+                    .tensor("model.layers.0.self_attn.o_proj.lora_A.weight", a, 2, 4)
+                    .tensor("model.layers.0.self_attn.o_proj.lora_B.weight", b, 4, 2).write(dir);
+            Path out = tmp.resolve("out-" + dir.getFileName());
+            TestMerges.merge(bake(dir.getFileName().toString()), tmp, out);
+            String name = "model.layers.0.self_attn.o_proj.weight";
+            assertClose(TestMerges.read(out, name), expected(name, 4, 4, a, b, 2, 2.0, "linear"));
+        }
     }
 }
