@@ -33,7 +33,7 @@ import java.util.function.Consumer;
  */
 public final class HubModels implements HubSource {
     /** Weight formats Amalgam never downloads (unpickling can run arbitrary code, formats.md §2.4). */
-    static final List<String> PICKLE_PATTERNS = List.of("*.bin", "*.pt", "*.pth", "*.pkl", "*.pickle", "*.ckpt");
+    public static final List<String> PICKLE_PATTERNS = List.of("*.bin", "*.pt", "*.pth", "*.pkl", "*.pickle", "*.ckpt");
 
     private record Remote(String repoId, RepoInfo info) {
     }
@@ -78,14 +78,34 @@ public final class HubModels implements HubSource {
 
     @Override
     public Path download(String repoId, String revision, String what) {
+        return downloadMatching(repoId, revision, List.of(), PICKLE_PATTERNS, what).snapshot();
+    }
+
+    /** What {@link #downloadMatching} fetched. */
+    public record Snapshot(Path snapshot, String commit, List<String> files, List<String> skipped) {
+    }
+
+    /**
+     * Downloads the files of a repository that match one of {@code include} (all when empty) and none of
+     * {@code exclude}, with huggingface_hub's fnmatch pattern meaning.
+     */
+    public Snapshot downloadMatching(String repoId, String revision, List<String> include, List<String> exclude,
+                                     String what) {
         RepoInfo info = resolve(repoId, revision, what);
         if (info == null) {
-            return cached(repoId, revision, what);
+            Path snap = cached(repoId, revision, what);
+            return new Snapshot(snap, snap.getFileName().toString(), List.of(), List.of());
         }
         List<Downloader.Item> items = new ArrayList<>();
+        List<String> names = new ArrayList<>();
+        List<String> skipped = new ArrayList<>();
         for (String name : info.files().keySet()) {
-            if (!Globs.matchesAny(name, PICKLE_PATTERNS)) {
+            boolean in = include.isEmpty() || Globs.matchesAny(name, include);
+            if (in && !Globs.matchesAny(name, exclude)) {
                 items.add(new Downloader.Item(repoId, info.commit(), name));
+                names.add(name);
+            } else {
+                skipped.add(name);
             }
         }
         downloader.fetch(items, listener);
@@ -95,7 +115,7 @@ public final class HubModels implements HubSource {
         } catch (IOException e) {
             throw new IoFailureException("cannot create " + snap + ": " + e.getMessage(), e);
         }
-        return snap;
+        return new Snapshot(snap, info.commit(), names, skipped);
     }
 
     /**
