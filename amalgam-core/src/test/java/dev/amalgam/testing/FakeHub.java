@@ -21,7 +21,6 @@ import java.util.Arrays;
 import java.util.Base64;
 import java.util.Collections;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -94,6 +93,9 @@ public final class FakeHub implements AutoCloseable {
     private volatile long multipartThreshold = 300_000;
     private volatile long chunkSize = 100_000;
     private volatile boolean verifyAction = true;
+    private final java.util.concurrent.atomic.AtomicInteger cdnInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private final java.util.concurrent.atomic.AtomicInteger cdnMaxInFlight = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile java.util.concurrent.CountDownLatch cdnRendezvous;
 
     public FakeHub() throws IOException {
         InetAddress loop = InetAddress.getByName("127.0.0.1");
@@ -172,6 +174,19 @@ public final class FakeHub implements AutoCloseable {
     public void multipart(long threshold, long chunk) {
         this.multipartThreshold = threshold;
         this.chunkSize = chunk;
+    }
+
+    /**
+     * Holds each CDN GET until {@code n} are in flight together (or 5 s pass), so a test can tell parallel
+     * downloads from sequential ones without timing anything.
+     */
+    public void rendezvous(int n) {
+        cdnRendezvous = new java.util.concurrent.CountDownLatch(n);
+    }
+
+    /** The most CDN requests that were being served at the same time. */
+    public int maxConcurrentCdnRequests() {
+        return cdnMaxInFlight.get();
     }
 
     public void fault(Fault f) {
@@ -266,7 +281,20 @@ public final class FakeHub implements AutoCloseable {
                 return;
             }
             if (server.equals("cdn")) {
-                cdn(ex, method, raw, f);
+                int now = cdnInFlight.incrementAndGet();
+                cdnMaxInFlight.accumulateAndGet(now, Math::max);
+                try {
+                    var latch = cdnRendezvous;
+                    if (latch != null && method.equals("GET")) {
+                        latch.countDown();
+                        latch.await(5, java.util.concurrent.TimeUnit.SECONDS);
+                    }
+                    cdn(ex, method, raw, f);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                } finally {
+                    cdnInFlight.decrementAndGet();
+                }
             } else {
                 api(ex, method, raw, f);
             }
@@ -536,7 +564,11 @@ public final class FakeHub implements AutoCloseable {
             error(ex, 404, "RepoNotFound", "Repository not found", null);
             return;
         }
-        Map<String, byte[]> current = repo.refs.containsKey(rev) ? repo.commits.get(repo.refs.get(rev)) : Map.of();
+        if (!repo.refs.containsKey(rev)) {
+            error(ex, 404, "RevisionNotFound", "Invalid rev id: " + rev, null);
+            return;
+        }
+        Map<String, byte[]> current = repo.commits.get(repo.refs.get(rev));
         JsonNode body = Json.MAPPER.readTree(ex.getRequestBody().readAllBytes());
         ObjectNode out = Json.MAPPER.createObjectNode();
         ArrayNode files = out.putArray("files");
@@ -718,16 +750,8 @@ public final class FakeHub implements AutoCloseable {
         return out;
     }
 
-    /** Unused helper kept small: the last commit of a branch. */
+    /** The commit a branch or tag points at. */
     public String head(String repoId, String branch) {
         return repos.get(repoId).refs.get(branch);
-    }
-
-    static Map<String, String> mapOf(String... kv) {
-        Map<String, String> m = new LinkedHashMap<>();
-        for (int i = 0; i < kv.length; i += 2) {
-            m.put(kv[i], kv[i + 1]);
-        }
-        return m;
     }
 }

@@ -197,6 +197,7 @@ public final class HubUploader {
             }
             String what = "the upload plan (preupload) for '" + repoId + "'";
             var r = postJson(HubUrls.preupload(http.settings().endpoint(), repoId, rev), body, "application/json", what);
+            checkBranch(r, repoId, rev);
             HubErrors.check(r, http.settings(), repoId, rev, what);
             JsonNode answer = readJson(r, what);
             for (JsonNode f : answer.path("files")) {
@@ -367,8 +368,18 @@ public final class HubUploader {
         var r = http.send("POST", HubUrls.commit(http.settings().endpoint(), repoId, rev),
                 HubHttp.headers("content-type", "application/x-ndjson"),
                 HttpRequest.BodyPublishers.ofString(nd.toString(), StandardCharsets.UTF_8), what);
+        checkBranch(r, repoId, rev);
         HubErrors.check(r, http.settings(), repoId, rev, what);
         return readJson(r, what);
+    }
+
+    /** A push to a branch that does not exist: say so in terms of --revision. */
+    private static void checkBranch(HttpResponse<InputStream> r, String repoId, String rev) {
+        if (r.statusCode() == 404 && "RevisionNotFound".equals(HubErrors.code(r))) {
+            HubHttp.close(r);
+            throw new ConfigException("branch '" + rev + "' does not exist in '" + repoId + "': create it on the Hub"
+                    + " first, or push without --revision (to main)");
+        }
     }
 
     private HttpResponse<InputStream> postJson(URI uri, JsonNode body, String type, String what) {

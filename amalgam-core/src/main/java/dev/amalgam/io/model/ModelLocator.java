@@ -36,9 +36,16 @@ public final class ModelLocator {
      * weights are downloaded after validation), else from the cache.
      */
     public ModelFolder open(ModelReference ref) {
-        if (hub != null && findLocal(ref.path(), ref.revision(), "model", new ArrayList<>()) == null
+        List<String> looked = new ArrayList<>();
+        if (hub != null && findLocal(ref.path(), ref.revision(), "model", looked) == null
                 && HfCache.looksLikeRepoId(ref.path())) {
-            return hub.open(ref.path(), ref.revision(), "model");
+            try {
+                return hub.open(ref.path(), ref.revision(), "model");
+            } catch (ConfigException e) {
+                // A relative path with a typo also looks like a repo id: say where a local folder was looked for.
+                throw new ConfigException(e.getMessage() + "\nNo local folder of that name either; looked in:\n  - "
+                        + String.join("\n  - ", looked), e);
+            }
         }
         return ModelFolder.open(locate(ref));
     }

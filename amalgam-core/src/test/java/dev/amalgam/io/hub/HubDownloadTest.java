@@ -251,6 +251,17 @@ class HubDownloadTest {
     }
 
     @Test
+    void severalFilesAreDownloadedInParallel() throws Exception {
+        hub.addRepo("org/sharded", model("ft_a_bf16_sharded"));
+        hub.rendezvous(3);
+        Path snap = t.models().download("org/sharded", null, "model");
+        assertThat(hub.maxConcurrentCdnRequests()).isEqualTo(3);
+        try (ModelFolder f = ModelFolder.open(snap)) {
+            assertThat(f.tensors()).hasSize(ModelFolder.open(model("ft_a_bf16_sharded")).tensors().size());
+        }
+    }
+
+    @Test
     void aMissingFileIsMarkedInNoExist() throws Exception {
         var fd = new FileDownloader(t.http(), t.http().settings().cache());
         assertThat(fd.metadata("org/ft_a", commit, "tokenizer.model")).isEmpty();

@@ -153,6 +153,21 @@ class HubUploadTest {
     }
 
     @Test
+    void pushingToABranchLeavesMainAlone() throws Exception {
+        uploader(FakeHub.TOKEN).push(merged, "me/b", false, null, "first", Map.of());
+        String main = hub.head("me/b", "main");
+        assertThatThrownBy(() -> uploader(FakeHub.TOKEN).push(merged, "me/b", false, "dev", "m", Map.of()))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("branch 'dev' does not exist in 'me/b'");
+        hub.tag("me/b", "dev", main);
+        Files.writeString(merged.resolve("notes.txt"), "tried on a branch\n");
+        var r = uploader(FakeHub.TOKEN).push(merged, "me/b", false, "dev", "notes", Map.of());
+        assertThat(r.uploaded()).containsExactly("notes.txt");
+        assertThat(hub.head("me/b", "main")).isEqualTo(main);
+        assertThat(hub.files("me/b", "dev")).containsKey("notes.txt");
+        assertThat(hub.files("me/b", "main")).doesNotContainKey("notes.txt");
+    }
+
+    @Test
     void privateReposAreCreatedPrivate() throws Exception {
         uploader(FakeHub.TOKEN).push(merged, "me/private", true, null, "m", Map.of());
         HubTestSupport anonymous = new HubTestSupport(hub, tmp.resolve("anon"));
