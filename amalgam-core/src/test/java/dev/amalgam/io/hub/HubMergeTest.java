@@ -124,6 +124,28 @@ class HubMergeTest {
     }
 
     @Test
+    void aLoraAdapterFromTheHubIsAppliedAsALocalOneWould() throws Exception {
+        Path local = tmp.resolve("local");
+        dev.amalgam.testing.TinyModel.llama(2).fill((name, i) -> 0.25f + i * 0.001f).write(local.resolve("base"));
+        new dev.amalgam.testing.TinyAdapter()
+                .tensor("model.layers.0.self_attn.o_proj.lora_A.weight", dev.amalgam.testing.TinyAdapter.ramp(8, 0.2f), 2, 4)
+                .tensor("model.layers.0.self_attn.o_proj.lora_B.weight", dev.amalgam.testing.TinyAdapter.ramp(8, 0.3f), 4, 2)
+                .write(local.resolve("lora"));
+        Files.writeString(local.resolve("lora/adapter_model.bin"), "a pickle that must never be fetched");
+        hub.addRepo("org/tiny", local.resolve("base"));
+        hub.addRepo("org/tiny-lora", local.resolve("lora"));
+
+        dev.amalgam.testing.TestMerges.merge("merge_method: passthrough\nmodels:\n  - model: base+lora\n", local,
+                tmp.resolve("expected"));
+        try (MergePlan plan = plan("merge_method: passthrough\nmodels:\n  - model: org/tiny+org/tiny-lora\n")) {
+            merge(plan, tmp.resolve("actual"));
+        }
+        assertThat(tmp.resolve("actual/model.safetensors")).hasSameBinaryContentAs(tmp.resolve("expected/model.safetensors"));
+        assertThat(snapshot("org/tiny-lora").resolve("adapter_model.safetensors")).exists();
+        assertThat(snapshot("org/tiny-lora").resolve("adapter_model.bin")).doesNotExist();
+    }
+
+    @Test
     void aBadRecipeFailsBeforeAnyWeightIsDownloaded() throws Exception {
         String yaml = """
                 slices:
