@@ -8,9 +8,17 @@ import picocli.CommandLine.Command;
 @Command(name = "amalgam", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Merge neural-network checkpoints (Hugging Face safetensors) with mergekit-compatible recipes.",
         subcommands = {MergeCommand.class, ValidateCommand.class, InspectCommand.class, MethodsCommand.class, AlignCommand.class,
-                LoraCommand.class, MakeExampleModelsCommand.class, CommandLine.HelpCommand.class})
+                LoraCommand.class, DownloadCommand.class, PushCommand.class, MakeExampleModelsCommand.class,
+                CommandLine.HelpCommand.class})
 public final class Main {
     public static final String VERSION = "0.1.0";
+
+    /** The environment commands read (HF_ENDPOINT, HF_TOKEN, HF_HUB_CACHE, ...): the process's, or a test's. */
+    final java.util.Map<String, String> env;
+
+    Main(java.util.Map<String, String> env) {
+        this.env = env;
+    }
 
     static final class Version implements CommandLine.IVersionProvider {
         @Override
@@ -35,7 +43,12 @@ public final class Main {
     }
 
     static CommandLine commandLine() {
-        CommandLine cmd = new CommandLine(new Main());
+        return commandLine(System.getenv());
+    }
+
+    /** The command line with an explicit environment, so tests never depend on (or touch) the user's setup. */
+    static CommandLine commandLine(java.util.Map<String, String> env) {
+        CommandLine cmd = new CommandLine(new Main(env));
         cmd.setExecutionExceptionHandler((ex, line, parseResult) -> {
             boolean debug = parseResult.hasMatchedOption("--debug")
                     || parseResult.subcommand() != null && parseResult.subcommand().hasMatchedOption("--debug");

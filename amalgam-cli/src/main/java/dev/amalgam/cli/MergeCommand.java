@@ -113,13 +113,15 @@ final class MergeCommand implements Callable<Integer> {
         MergeConfiguration cfg = ConfigParser.parse(config);
         long seed = randomSeed != null ? randomSeed : DEFAULT_SEED;
         long start = System.nanoTime();
-        try (MergePlan plan = Planner.plan(cfg, new PlanOptions(common.locator(config), allowCrimes, seed))) {
+        var hub = common.hubModels(console, "Downloading");
+        try (MergePlan plan = Planner.plan(cfg, new PlanOptions(common.locator(config, hub), allowCrimes, seed))) {
             plan.warnings().forEach(console::warn);
             if (plan.method().info().random()) {
                 // a random method is reproducible only with its seed, so always say which one was used
                 console.note("Random seed: " + seed + (randomSeed == null
                         ? " (the default; pass --random-seed N for another)" : ""));
             }
+            hub.fetchFor(plan);
             console.note("Merging " + plan.models().size() + " model(s) with " + plan.method().info().name() + ": "
                     + plan.jobs().size() + " tensors, " + Units.count(plan.parameterCount()) + " parameters, "
                     + Units.bytes(plan.bytesToWrite()) + " to write, " + nThreads + " thread(s)");

@@ -41,7 +41,8 @@ final class ValidateCommand implements Callable<Integer> {
     public Integer call() {
         Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), common.quiet);
         MergeConfiguration cfg = ConfigParser.parse(config);
-        try (MergePlan plan = Planner.plan(cfg, new PlanOptions(common.locator(config), allowCrimes,
+        try (MergePlan plan = Planner.plan(cfg, new PlanOptions(common.locator(config,
+                common.hubModels(console, "Downloading")), allowCrimes,
                 MergeCommand.DEFAULT_SEED))) {
             plan.warnings().forEach(console::warn);
             var out = console.out;

@@ -124,8 +124,8 @@ public final class Planner {
     private void loadModels() {
         for (ModelReference ref : cfg.referencedModels()) {
             try {
-                Path dir = opts.locator().locate(ref);
-                ModelFolder folder = ModelFolder.open(dir);
+                ModelFolder folder = opts.locator().open(ref);
+                Path dir = folder.dir();
                 var layout = ArchitectureInference.infer(folder);
                 if (ref.overrideArchitecture() != null) {
                     layout = new dev.amalgam.arch.ModelLayout(ref.overrideArchitecture(), layout.modelType(),

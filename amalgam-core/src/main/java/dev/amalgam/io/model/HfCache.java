@@ -33,16 +33,23 @@ public final class HfCache {
         if (hubCache != null) {
             return new HfCache(expand(hubCache, env));
         }
+        return new HfCache(hfHome(env).resolve("hub"));
+    }
+
+    /** HF_HOME: the variable, else $XDG_CACHE_HOME/huggingface, else ~/.cache/huggingface (formats.md §3). */
+    public static Path hfHome(Map<String, String> env) {
         String hfHome = nonEmpty(env.get("HF_HOME"));
-        Path home;
         if (hfHome != null) {
-            home = expand(hfHome, env);
-        } else {
-            String xdg = nonEmpty(env.get("XDG_CACHE_HOME"));
-            home = xdg != null ? expand(xdg, env).resolve("huggingface")
-                    : Path.of(System.getProperty("user.home"), ".cache", "huggingface");
+            return expand(hfHome, env);
         }
-        return new HfCache(home.resolve("hub"));
+        String xdg = nonEmpty(env.get("XDG_CACHE_HOME"));
+        return xdg != null ? expand(xdg, env).resolve("huggingface")
+                : Path.of(System.getProperty("user.home"), ".cache", "huggingface");
+    }
+
+    /** Expands a leading {@code ~} and {@code $VAR}/{@code ${VAR}} references as huggingface_hub does. */
+    public static Path expandPath(String p, Map<String, String> env) {
+        return expand(p, env);
     }
 
     public Path root() {

@@ -46,6 +46,15 @@ public final class ModelFolder implements AutoCloseable {
 
     /** Opens a model folder: reads config.json and every shard header, validating the index against them. */
     public static ModelFolder open(Path dir) {
+        return open(dir, ModelFiles.local(dir));
+    }
+
+    /**
+     * Opens a model folder whose weight files may not be on disk yet (a Hub model being validated before download):
+     * config.json and the shard index are read from {@code dir}; which weight files exist and their headers come
+     * from {@code files}. Tensor locations still point into {@code dir}, where the shards will be downloaded.
+     */
+    public static ModelFolder open(Path dir, ModelFiles files) {
         if (!Files.isDirectory(dir)) {
             throw new BadInputException("model folder " + dir + " does not exist or is not a folder");
         }
@@ -54,15 +63,15 @@ public final class ModelFolder implements AutoCloseable {
         Path single = dir.resolve(SINGLE_FILE);
         Path index = dir.resolve(INDEX_FILE);
         Map<String, TensorLocation> tensors;
-        if (Files.isRegularFile(single)) {
-            if (Files.exists(index)) {
+        if (files.exists(SINGLE_FILE)) {
+            if (files.exists(INDEX_FILE)) {
                 warnings.add(dir + " has both " + SINGLE_FILE + " and " + INDEX_FILE + "; using " + SINGLE_FILE
                         + " as transformers does");
             }
-            tensors = fromSingle(single);
-        } else if (Files.isRegularFile(index)) {
-            tensors = fromIndex(dir, ShardIndex.read(index), warnings);
-        } else if (Files.exists(dir.resolve("pytorch_model.bin")) || Files.exists(dir.resolve("pytorch_model.bin.index.json"))) {
+            tensors = fromSingle(single, files);
+        } else if (files.exists(INDEX_FILE)) {
+            tensors = fromIndex(dir, ShardIndex.read(index), warnings, files);
+        } else if (files.exists("pytorch_model.bin") || files.exists("pytorch_model.bin.index.json")) {
             throw new BadInputException("model folder " + dir + " holds only PyTorch pickle weights (pytorch_model*.bin)."
                     + " Amalgam does not unpickle (it can run arbitrary code); convert the model to safetensors first,"
                     + " e.g. with transformers: model.save_pretrained(dir, safe_serialization=True)");
@@ -92,8 +101,8 @@ public final class ModelFolder implements AutoCloseable {
         }
     }
 
-    private static Map<String, TensorLocation> fromSingle(Path file) {
-        SafetensorsHeader header = SafetensorsFile.readHeader(file);
+    private static Map<String, TensorLocation> fromSingle(Path file, ModelFiles files) {
+        SafetensorsHeader header = files.header(SINGLE_FILE, file);
         Map<String, TensorLocation> out = new LinkedHashMap<>();
         for (TensorInfo t : header.tensors().values()) {
             out.put(t.name(), new TensorLocation(file, t));
@@ -101,15 +110,16 @@ public final class ModelFolder implements AutoCloseable {
         return out;
     }
 
-    private static Map<String, TensorLocation> fromIndex(Path dir, ShardIndex index, List<String> warnings) {
+    private static Map<String, TensorLocation> fromIndex(Path dir, ShardIndex index, List<String> warnings,
+                                                         ModelFiles files) {
         Map<String, SafetensorsHeader> headers = new HashMap<>();
         for (String shard : index.shardNames()) {
             Path p = dir.resolve(shard).normalize();
-            if (!p.startsWith(dir.normalize()) || !Files.isRegularFile(p)) {
+            if (!p.startsWith(dir.normalize()) || !files.exists(shard)) {
                 throw new BadInputException("shard index " + index.file() + " names shard '" + shard
-                        + "', which does not exist in " + dir + ". Re-download the missing shard.");
+                        + "', which does not exist in " + files.describe() + ". Re-download the missing shard.");
             }
-            headers.put(shard, SafetensorsFile.readHeader(p));
+            headers.put(shard, files.header(shard, p));
         }
         Map<String, TensorLocation> out = new LinkedHashMap<>();
         Map<String, String> owner = new HashMap<>();

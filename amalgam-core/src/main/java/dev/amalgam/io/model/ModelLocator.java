@@ -10,18 +10,44 @@ import java.util.List;
 /**
  * Turns a model reference from a recipe into a local folder. Like mergekit, a path is first taken relative to the
  * working directory; Amalgam then also tries it relative to the recipe's folder (so recipes that sit next to
- * their models run from anywhere), then looks the reference up as a Hub repo id in the local Hugging Face cache.
- * Downloading from the Hub is not part of this class.
+ * their models run from anywhere), then looks the reference up as a Hub repo id: through the {@link HubSource}
+ * when one is given (the Hub client, which also knows the cache and offline mode), else in the local cache only.
  */
 public final class ModelLocator {
     private final Path workDir;
     private final Path recipeDir;
     private final HfCache cache;
+    private final HubSource hub;
 
     public ModelLocator(Path workDir, Path recipeDir, HfCache cache) {
+        this(workDir, recipeDir, cache, null);
+    }
+
+    /** @param hub where Hub models come from; null to use only what the cache already holds */
+    public ModelLocator(Path workDir, Path recipeDir, HfCache cache, HubSource hub) {
         this.workDir = workDir;
         this.recipeDir = recipeDir;
         this.cache = cache;
+        this.hub = hub;
+    }
+
+    /**
+     * Opens a recipe's model: a local folder as is; a Hub id through the {@link HubSource} (headers only, the
+     * weights are downloaded after validation), else from the cache.
+     */
+    public ModelFolder open(ModelReference ref) {
+        List<String> looked = new ArrayList<>();
+        if (hub != null && findLocal(ref.path(), ref.revision(), "model", looked) == null
+                && HfCache.looksLikeRepoId(ref.path())) {
+            try {
+                return hub.open(ref.path(), ref.revision(), "model");
+            } catch (ConfigException e) {
+                // A relative path with a typo also looks like a repo id: say where a local folder was looked for.
+                throw new ConfigException(e.getMessage() + "\nNo local folder of that name either; looked in:\n  - "
+                        + String.join("\n  - ", looked), e);
+            }
+        }
+        return ModelFolder.open(locate(ref));
     }
 
     /** True when {@code dir} lies inside the Hugging Face cache, i.e. the model came from the Hub. */
@@ -36,6 +62,31 @@ public final class ModelLocator {
     /** Locates a path or repo id; {@code what} names it in errors ("model", "LoRA adapter"). */
     public Path locate(String pathOrRepo, String revision, String what) {
         List<String> looked = new ArrayList<>();
+        Path local = findLocal(pathOrRepo, revision, what, looked);
+        if (local != null) {
+            return local;
+        }
+        if (hub != null && HfCache.looksLikeRepoId(pathOrRepo)) {
+            return hub.download(pathOrRepo, revision, what);
+        }
+        if (HfCache.looksLikeRepoId(pathOrRepo)) {
+            var snap = cache.snapshot(pathOrRepo, revision);
+            if (snap.isPresent()) {
+                return snap.get();
+            }
+            looked.add("Hugging Face cache: " + cache.describeLookup(pathOrRepo, revision));
+        }
+        String hint = HfCache.looksLikeRepoId(pathOrRepo)
+                ? "\nIt is not in the local Hugging Face cache either: download it first (for example with"
+                + " `amalgam download " + pathOrRepo + "`), or fix the path."
+                : "\nCheck the path: relative paths are resolved against the working directory, then the recipe's"
+                + " folder.";
+        throw new ConfigException(what + " '" + pathOrRepo + (revision == null ? "" : "@" + revision)
+                + "' was not found. Looked in:\n  - " + String.join("\n  - ", looked) + hint);
+    }
+
+    /** The local folder a path names (tried against the working then the recipe folder), or null. */
+    private Path findLocal(String pathOrRepo, String revision, String what, List<String> looked) {
         String expanded = pathOrRepo.equals("~") || pathOrRepo.startsWith("~/")
                 ? System.getProperty("user.home") + pathOrRepo.substring(1) : pathOrRepo;
         Path p = Path.of(expanded);
@@ -59,20 +110,7 @@ public final class ModelLocator {
             }
             looked.add(n.toString());
         }
-        if (HfCache.looksLikeRepoId(pathOrRepo)) {
-            var snap = cache.snapshot(pathOrRepo, revision);
-            if (snap.isPresent()) {
-                return snap.get();
-            }
-            looked.add("Hugging Face cache: " + cache.describeLookup(pathOrRepo, revision));
-        }
-        String hint = HfCache.looksLikeRepoId(pathOrRepo)
-                ? "\nAmalgam cannot download from the Hugging Face Hub yet: download it first (for example with"
-                + " `huggingface-cli download " + pathOrRepo + "`), or fix the path."
-                : "\nCheck the path: relative paths are resolved against the working directory, then the recipe's"
-                + " folder.";
-        throw new ConfigException(what + " '" + pathOrRepo + (revision == null ? "" : "@" + revision)
-                + "' was not found. Looked in:\n  - " + String.join("\n  - ", looked) + hint);
+        return null;
     }
 
     /**

@@ -58,6 +58,24 @@ public final class SafetensorsFile implements AutoCloseable {
         }
     }
 
+    /**
+     * The length N declared by a file's 8-byte prefix, checked against the file size (for headers read remotely
+     * with range requests, formats.md §4 "Header-only safetensors inspection").
+     */
+    public static long headerLength(Path path, long fileSize, long rawPrefix) {
+        return HeaderParser.headerLength(path, fileSize, rawPrefix);
+    }
+
+    /**
+     * Validates a header whose bytes were obtained without the file at hand (a range request): {@code headerBytes}
+     * are the N bytes after the prefix and {@code fileSize} the whole file's length, so every rule of the local
+     * reader applies unchanged.
+     */
+    public static SafetensorsHeader parseHeader(Path path, long fileSize, byte[] headerBytes) {
+        long n = HeaderParser.headerLength(path, fileSize, headerBytes.length);
+        return HeaderParser.parse(path, fileSize, n, headerBytes);
+    }
+
     private static SafetensorsHeader readHeader(Path path, FileChannel ch) throws IOException {
         long size = ch.size();
         long rawN = 0;

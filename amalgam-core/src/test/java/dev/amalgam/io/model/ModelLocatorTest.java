@@ -43,7 +43,7 @@ class ModelLocatorTest {
         assertThat(locator.isInHubCache(repo.resolve("snapshots/" + commit))).isTrue();
         assertThatThrownBy(() -> locator.locate(ModelReference.parse("org/model@v2")))
                 .isInstanceOf(ConfigException.class).hasMessageContaining("refs/v2")
-                .hasMessageContaining("cannot download");
+                .hasMessageContaining("amalgam download org/model");
     }
 
     @Test

@@ -1,0 +1,44 @@
+package dev.amalgam.io.hub;
+
+import java.time.Duration;
+
+/**
+ * How often and how long to wait before retrying a request that failed transiently (a dropped connection, 429,
+ * 5xx). Waits double from {@code initialWait} up to {@code maxWait}; a server's {@code Retry-After} replaces the
+ * computed wait (capped at {@code maxRetryAfter}, so a hostile value cannot stall a merge for hours). The sleeper
+ * is injectable so tests run without real waits.
+ *
+ * @param attempts total tries per request, the first included
+ */
+public record RetryPolicy(int attempts, Duration initialWait, Duration maxWait, Duration maxRetryAfter,
+                          Sleeper sleeper) {
+    /** Waits for a duration; tests substitute one that records the waits. */
+    @FunctionalInterface
+    public interface Sleeper {
+        void sleep(Duration d) throws InterruptedException;
+    }
+
+    public static RetryPolicy standard() {
+        return new RetryPolicy(6, Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMinutes(5),
+                d -> Thread.sleep(d.toMillis()));
+    }
+
+    /** The wait before try number {@code attempt + 1} (attempt counts from 1). */
+    Duration backoff(int attempt) {
+        long ms = initialWait.toMillis() << Math.min(20, attempt - 1);
+        return Duration.ofMillis(Math.min(ms, maxWait.toMillis()));
+    }
+
+    Duration capRetryAfter(Duration d) {
+        return d.compareTo(maxRetryAfter) > 0 ? maxRetryAfter : d;
+    }
+
+    void pause(Duration d) {
+        try {
+            sleeper.sleep(d);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.amalgam.error.InterruptedMergeException("interrupted while waiting to retry a Hub request");
+        }
+    }
+}
