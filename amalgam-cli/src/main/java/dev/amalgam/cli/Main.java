@@ -1,6 +1,7 @@
 package dev.amalgam.cli;
 
 import dev.amalgam.error.AmalgamException;
+import dev.amalgam.output.OutputFolder;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -27,8 +28,31 @@ public final class Main {
         }
     }
 
+    /** Set when the command has finished, so that the shutdown hook can tell an interrupt from a normal exit. */
+    private static volatile boolean finished;
+
     public static void main(String[] args) {
-        System.exit(run(args));
+        Runtime.getRuntime().addShutdownHook(new Thread(Main::interruptNotice, "amalgam-interrupt-notice"));
+        int code = run(args);
+        finished = true;
+        System.exit(code);
+    }
+
+    /**
+     * On Ctrl-C or SIGTERM the JVM runs its shutdown hooks and exits with 128 + the signal number (130 for SIGINT,
+     * 143 for SIGTERM). This hook removes the unfinished output (the same cleanup as {@link OutputFolder}'s own hook,
+     * whichever runs first does it) and says so in one line.
+     */
+    private static void interruptNotice() {
+        if (finished) {
+            return;
+        }
+        var removed = OutputFolder.abandonAll();
+        String what = removed.isEmpty() ? "nothing had been written"
+                : "removed the unfinished output " + String.join(", ", removed.stream().map(Object::toString).toList())
+                + "; OUT_PATH was left as it was";
+        System.err.println("error: interrupted (Ctrl-C or a termination signal); " + what + ".");
+        System.err.flush();
     }
 
     /** Runs the CLI and returns the exit code (tests call this instead of main). */
@@ -53,6 +77,11 @@ public final class Main {
             boolean debug = parseResult.hasMatchedOption("--debug")
                     || parseResult.subcommand() != null && parseResult.subcommand().hasMatchedOption("--debug");
             var err = line.getErr();
+            if (OutputFolder.shuttingDown()) {
+                // the JVM is exiting on a signal: the interrupt notice says what happened, a second error about
+                // the output folder that the cleanup just removed would only confuse
+                return 130;
+            }
             if (ex instanceof AmalgamException ae) {
                 err.println("error: " + ae.getMessage());
                 if (debug) {

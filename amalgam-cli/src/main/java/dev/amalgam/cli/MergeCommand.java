@@ -121,6 +121,7 @@ final class MergeCommand implements Callable<Integer> {
                 console.note("Random seed: " + seed + (randomSeed == null
                         ? " (the default; pass --random-seed N for another)" : ""));
             }
+            OutputFolder.checkAgainstInputs(outPath, inputFolders(plan));
             hub.fetchFor(plan);
             console.note("Merging " + plan.models().size() + " model(s) with " + plan.method().info().name() + ": "
                     + plan.jobs().size() + " tensors, " + Units.count(plan.parameterCount()) + " parameters, "
@@ -128,7 +129,7 @@ final class MergeCommand implements Callable<Integer> {
             ExecutionOptions opts = new ExecutionOptions(nThreads, shardBytes, copyTokenizer, writeModelCard, force);
             Path out;
             try (ProgressReporter progress = ProgressReporter.create(console, common.quiet)) {
-                out = MergeExecutor.run(plan, outPath, opts, progress, console::warn);
+                out = MergeExecutor.run(plan, outPath, opts, FaultInjection.wrap(progress), console::warn);
             }
             double secs = (System.nanoTime() - start) / 1e9;
             console.out.printf("Wrote %s (%s in %d tensor(s)) in %.1f s%n", out,
@@ -136,6 +137,14 @@ final class MergeCommand implements Callable<Integer> {
             console.out.flush();
         }
         return 0;
+    }
+
+    /** Every folder the merge reads: the models and the folders of the files their tensors come from. */
+    private static java.util.Set<Path> inputFolders(MergePlan plan) {
+        java.util.Set<Path> dirs = new java.util.LinkedHashSet<>();
+        plan.models().forEach(m -> dirs.add(m.dir()));
+        plan.jobs().forEach(j -> j.inputs().forEach(i -> dirs.add(i.location().shard().getParent())));
+        return dirs;
     }
 
     private void noteIgnoredOptions(Console console) {

@@ -21,6 +21,16 @@ public final class ParameterLookup {
      */
     public static Object lookup(String name, Parameters modelLevel, Parameters sliceLevel, Parameters moduleLevel,
             Parameters topLevel, String tensorName, double t) {
+        ParameterSetting s = setting(name, modelLevel, sliceLevel, moduleLevel, topLevel, tensorName, t);
+        return s == null ? null : s.evaluate(tensorName, t);
+    }
+
+    /**
+     * The setting that {@link #lookup} takes its value from, or null: lets an error about the value (a string where a
+     * number is needed) point at the YAML path and line it came from.
+     */
+    public static ParameterSetting setting(String name, Parameters modelLevel, Parameters sliceLevel,
+            Parameters moduleLevel, Parameters topLevel, String tensorName, double t) {
         for (Parameters level : new Parameters[] {modelLevel, sliceLevel, moduleLevel, topLevel}) {
             if (level == null) {
                 continue;
@@ -29,9 +39,8 @@ public final class ParameterLookup {
             if (setting == null) {
                 continue;
             }
-            Object value = setting.evaluate(tensorName, t);
-            if (value != null) {
-                return value;
+            if (setting.evaluate(tensorName, t) != null) {
+                return setting;
             }
         }
         return null;

@@ -1,6 +1,8 @@
 package dev.amalgam.output;
 
 import dev.amalgam.error.ConfigException;
+import dev.amalgam.error.InterruptedMergeException;
+import dev.amalgam.error.IoMessages;
 import dev.amalgam.error.IoFailureException;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -10,21 +12,32 @@ import java.nio.file.Path;
 import java.nio.file.SimpleFileVisitor;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The output of a merge is written into a temporary folder beside the target and renamed into place only when
  * complete (DESIGN.md principle 5), so a crash, a full disk or Ctrl-C never leaves a half-written model that
  * looks finished, and an existing output is only replaced with {@code --force}. Temporary folders still open
- * when the JVM exits (Ctrl-C, SIGTERM) are removed by a shutdown hook.
+ * when the JVM exits (Ctrl-C, SIGTERM) are removed by a shutdown hook; once shutdown has begun no output is
+ * committed any more, so an interrupted merge can never rename a half-deleted folder into place.
  */
 public final class OutputFolder implements AutoCloseable {
-    private static final Set<Path> LIVE = ConcurrentHashMap.newKeySet();
+    /** Guards LIVE, REMOVED and SHUTTING_DOWN, and makes commit and the shutdown cleanup exclusive. */
+    private static final Object LOCK = new Object();
+    private static final Set<Path> LIVE = new LinkedHashSet<>();
+    private static final List<Path> REMOVED = new ArrayList<>();
+    private static boolean shuttingDown;
 
     static {
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> LIVE.forEach(OutputFolder::deleteQuietly),
-                "amalgam-cleanup"));
+        try {
+            Runtime.getRuntime().addShutdownHook(new Thread(OutputFolder::abandonAll, "amalgam-cleanup"));
+        } catch (IllegalStateException e) {
+            // first used from a shutdown hook: nothing can be live, and whoever calls abandonAll cleans up
+        }
     }
 
     private final Path target;
@@ -46,10 +59,17 @@ public final class OutputFolder implements AutoCloseable {
         try {
             Files.createDirectories(parent);
             Path temp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".amalgam-partial-");
-            LIVE.add(temp);
+            synchronized (LOCK) {
+                if (shuttingDown) {
+                    deleteQuietly(temp);
+                    throw interrupted(abs);
+                }
+                LIVE.add(temp);
+            }
             return new OutputFolder(abs, temp, force);
         } catch (IOException e) {
-            throw new IoFailureException("cannot create a temporary output folder in " + parent + ": " + e, e);
+            throw new IoFailureException("cannot create a temporary output folder in " + parent + ": "
+                    + IoMessages.describe(e), e);
         }
     }
 
@@ -80,25 +100,108 @@ public final class OutputFolder implements AutoCloseable {
 
     /** Moves the finished folder into place, replacing an existing target only when forced. */
     public void commit() {
-        try {
-            Path old = null;
-            if (Files.exists(target)) {
-                if (!force) {
-                    throw new ConfigException("output folder " + target + " appeared while merging; the result is"
-                            + " left in " + temp);
+        Path old = null;
+        synchronized (LOCK) {
+            if (shuttingDown) {
+                throw interrupted(target);
+            }
+            try {
+                if (Files.exists(target)) {
+                    if (!force) {
+                        // keep the finished result: it is complete, and deleting it would lose the user's work
+                        LIVE.remove(temp);
+                        committed = true;
+                        throw new ConfigException("output folder " + target + " appeared while merging; it was left"
+                                + " as it was, and the finished result is in " + temp + " (move it yourself)");
+                    }
+                    old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".amalgam-old-");
+                    Files.delete(old);
+                    move(target, old);
+                    LIVE.add(old);
                 }
-                old = Files.createTempDirectory(target.getParent(), "." + target.getFileName() + ".amalgam-old-");
-                Files.delete(old);
-                move(target, old);
+                move(temp, target);
+                committed = true;
+                LIVE.remove(temp);
+            } catch (IOException e) {
+                throw new IoFailureException("cannot move the finished output from " + temp + " to " + target + ": "
+                        + IoMessages.describe(e), e);
             }
-            move(temp, target);
-            committed = true;
-            LIVE.remove(temp);
-            if (old != null) {
-                deleteQuietly(old);
+        }
+        if (old != null) {
+            deleteQuietly(old);
+            synchronized (LOCK) {
+                LIVE.remove(old);
             }
+        }
+    }
+
+    /**
+     * Stops further commits and removes every unfinished output folder of this JVM. Runs as a shutdown hook; the
+     * CLI calls it from its own hook too, to tell the user what was removed. Idempotent.
+     *
+     * @return every folder removed this way so far
+     */
+    public static List<Path> abandonAll() {
+        synchronized (LOCK) {
+            shuttingDown = true;
+            for (Path p : LIVE) {
+                deleteQuietly(p);
+                REMOVED.add(p);
+            }
+            LIVE.clear();
+            return List.copyOf(REMOVED);
+        }
+    }
+
+    /** True once the JVM has begun to shut down with a merge still writing (see {@link #abandonAll}). */
+    public static boolean shuttingDown() {
+        synchronized (LOCK) {
+            return shuttingDown;
+        }
+    }
+
+    private static InterruptedMergeException interrupted(Path target) {
+        return new InterruptedMergeException("the merge was interrupted before its output was complete; " + target
+                + " was not written and the unfinished output was removed");
+    }
+
+    /**
+     * Refuses an output path inside an input model folder (the merge would write into its own input) and an
+     * input inside the output path (replacing the output with --force would delete that input).
+     *
+     * @param inputs the folders the merge reads from
+     */
+    public static void checkAgainstInputs(Path target, Collection<Path> inputs) {
+        Path out = resolved(target);
+        for (Path in : new LinkedHashSet<>(inputs)) {
+            Path inReal = resolved(in);
+            if (out.startsWith(inReal)) {
+                throw new ConfigException("output path " + target + (out.equals(inReal) ? " is" : " is inside")
+                        + " the input model folder " + in + "; the merge would write into its own input. Choose an"
+                        + " output path outside every input folder (nothing was changed)");
+            }
+            if (inReal.startsWith(out)) {
+                throw new ConfigException("input model folder " + in + " is inside the output path " + target
+                        + "; replacing the output would delete that input. Choose another output path (nothing was"
+                        + " changed)");
+            }
+        }
+    }
+
+    /** The real path of the deepest existing ancestor, joined with the rest: symlinks cannot hide an overlap. */
+    private static Path resolved(Path p) {
+        Path abs = p.toAbsolutePath().normalize();
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return abs;
+        }
+        try {
+            return existing.toRealPath().resolve(existing.relativize(abs)).normalize();
         } catch (IOException e) {
-            throw new IoFailureException("cannot move the finished output from " + temp + " to " + target + ": " + e, e);
+            return abs;
         }
     }
 
@@ -114,8 +217,10 @@ public final class OutputFolder implements AutoCloseable {
     @Override
     public void close() {
         if (!committed) {
-            deleteQuietly(temp);
-            LIVE.remove(temp);
+            synchronized (LOCK) {
+                deleteQuietly(temp);
+                LIVE.remove(temp);
+            }
         }
     }
 
@@ -129,6 +234,11 @@ public final class OutputFolder implements AutoCloseable {
                 public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
                     Files.deleteIfExists(file);
                     return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException exc) {
+                    return FileVisitResult.CONTINUE; // gone already (another cleanup got there first)
                 }
 
                 @Override

@@ -33,7 +33,7 @@ public final class ShardIndexWriter {
         try {
             Files.writeString(file, Json.pythonStyleWriter().writeValueAsString(root));
         } catch (IOException e) {
-            throw new IoFailureException("cannot write " + file + ": " + e.getMessage(), e);
+            throw new IoFailureException("cannot write " + file + ": " + dev.amalgam.error.IoMessages.describe(e), e);
         }
     }
 }

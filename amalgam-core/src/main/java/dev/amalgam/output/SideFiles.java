@@ -37,7 +37,8 @@ public final class SideFiles {
                 copyTokenizer(plan.donor().dir(), dir, warnings);
             }
         } catch (IOException e) {
-            throw new IoFailureException("cannot write the output's side files in " + dir + ": " + e, e);
+            throw new IoFailureException("cannot write the output's side files in " + dir + ": "
+                    + dev.amalgam.error.IoMessages.describe(e), e);
         }
     }
 

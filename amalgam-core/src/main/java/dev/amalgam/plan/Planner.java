@@ -76,8 +76,9 @@ public final class Planner {
         }
         checkUnsupportedFeatures();
         loadModels();
-        problems.throwIfAny();
         checkArchitectures();
+        // layer ranges are checked against the models that did open, so one report holds a missing model and a
+        // bad layer_range of another (mergekit #527: problems found one per run, after long downloads)
         List<SourceSlice> slices = normalize();
         problems.throwIfAny();
         if (method == null) {
@@ -185,16 +186,20 @@ public final class Planner {
             Set<ModelReference> seen = new LinkedHashSet<>();
             for (InputModelDefinition d : models) {
                 LoadedModel m = loaded.get(d.model());
+                if (m == null) {
+                    continue; // it failed to open; that problem is already reported
+                }
                 if (!seen.add(d.model())) {
                     warnings.add(at(d.location()) + d.yamlPath() + ": model '" + d.model()
                             + "' is listed twice; only its first entry is used (as in mergekit)");
                     continue;
                 }
-                sources.add(new SourceSlice.Source(m, 0, m.layout().numLayers(), d.parameters(), d.yamlPath(), null));
+                sources.add(new SourceSlice.Source(m, 0, m.layout().numLayers(), d.parameters(), d.yamlPath(), null,
+                        d.location()));
             }
             if (topBase != null && seen.add(cfg.baseModel())) {
                 sources.add(new SourceSlice.Source(topBase, 0, topBase.layout().numLayers(), Parameters.empty(),
-                        "base_model", null));
+                        "base_model", null, null));
             }
             Set<Integer> lengths = new LinkedHashSet<>();
             sources.forEach(s -> lengths.add(s.length()));
@@ -213,8 +218,13 @@ public final class Planner {
             LoadedModel base = sd.baseModel() != null ? loaded.get(sd.baseModel()) : topBase;
             List<SourceSlice.Source> sources = new ArrayList<>();
             Set<ModelReference> seen = new LinkedHashSet<>();
+            boolean rejected = false;
             for (InputSliceDefinition src : sd.sources()) {
                 LoadedModel m = loaded.get(src.model());
+                if (m == null) {
+                    rejected = true; // it failed to open; that problem is already reported
+                    continue;
+                }
                 int n = m.layout().numLayers();
                 int start = src.hasLayerRange() ? src.layerStart() : 0;
                 int end = src.hasLayerRange() ? src.layerEnd() : n;
@@ -222,6 +232,7 @@ public final class Planner {
                     problems.config(at(src.location()) + src.yamlPath() + ".layer_range: [" + start + ", " + end
                             + "] is outside model '" + src.model() + "', which has " + n + " layers (a half-open range:"
                             + " valid values run from [0, 0] to [0, " + n + "])");
+                    rejected = true;
                     continue;
                 }
                 if (!seen.add(src.model())) {
@@ -229,10 +240,12 @@ public final class Planner {
                             + "' appears twice in one slice; only its first entry is used (as in mergekit)");
                     continue;
                 }
-                sources.add(new SourceSlice.Source(m, start, end, src.parameters(), src.yamlPath(), src));
+                sources.add(new SourceSlice.Source(m, start, end, src.parameters(), src.yamlPath(), src, src.location()));
             }
             if (sources.isEmpty()) {
-                problems.config(at(sd.location()) + sd.yamlPath() + ": a slice needs at least one source");
+                if (!rejected) {
+                    problems.config(at(sd.location()) + sd.yamlPath() + ": a slice needs at least one source");
+                }
                 continue;
             }
             if (base != null && method != null && method.info().baseModel() != BaseModelUse.AS_INPUT
@@ -371,6 +384,7 @@ public final class Planner {
         private final long seed;
         private final Problems problems;
         private final List<String> warnings;
+        private static final Object WRONG_TYPE = new Object();
         private final Set<String> reported = new java.util.HashSet<>();
         private final SideInputFiles sideInputs;
         private int validateProblems;
@@ -409,18 +423,22 @@ public final class Planner {
                     if (spec.scope() != ParamSpec.Scope.PER_MODEL) {
                         continue;
                     }
-                    Object v = ParameterLookup.lookup(spec.name(), src.parameters(), sliceParams, moduleParams,
-                            cfg.parameters(), in, t);
+                    Object v = checkedLookup(spec, src.parameters(), sliceParams, in, t);
+                    if (v == WRONG_TYPE) {
+                        complete = false;
+                        values.put(spec.name(), null);
+                        continue;
+                    }
                     if (v == null) {
                         v = spec.defaultValue();
                     }
                     if (v == null && spec.required() && !isBase) {
                         complete = false;
                         if (reported.add(src.yamlPath() + "/" + spec.name())) {
-                            problems.config(src.yamlPath() + ": missing required parameter '" + spec.name()
-                                    + "' for model '" + src.model().displayName() + "' (first needed by tensor " + in
-                                    + "). Add `" + spec.name() + ": <value>` under its parameters (or at the top"
-                                    + " level).");
+                            problems.config(at(src.location()) + src.yamlPath() + ": missing required parameter '"
+                                    + spec.name() + "' for model '" + src.model().displayName() + "' (first needed by"
+                                    + " tensor " + in + "). Add `" + spec.name() + ": <value>` under its parameters"
+                                    + " (or at the top level).");
                         }
                     }
                     values.put(spec.name(), v);
@@ -452,8 +470,12 @@ public final class Planner {
                 if (spec.scope() != ParamSpec.Scope.GLOBAL) {
                     continue;
                 }
-                Object v = ParameterLookup.lookup(spec.name(), null, sliceParams, moduleParams, cfg.parameters(),
-                        outName, t);
+                Object v = checkedLookup(spec, null, sliceParams, outName, t);
+                if (v == WRONG_TYPE) {
+                    complete = false;
+                    globals.put(spec.name(), null);
+                    continue;
+                }
                 if (v == null) {
                     v = spec.defaultValue();
                 }
@@ -522,6 +544,35 @@ public final class Planner {
                 }
             }
             jobs.add(new TensorJob(outName, List.copyOf(inputs), baseIndex, params, shape, dtype, embed, raw, sides));
+        }
+
+        /**
+         * The parameter's value for one tensor, or {@link #WRONG_TYPE} (reported once per recipe setting) when the
+         * recipe gives a string where the method reads a number or the reverse; mergekit would fail on it only
+         * when the tensor is merged, with a Python TypeError.
+         */
+        private Object checkedLookup(ParamSpec spec, Parameters modelLevel, Parameters sliceLevel, String tensor,
+                                     double t) {
+            var setting = ParameterLookup.setting(spec.name(), modelLevel, sliceLevel, moduleParams, cfg.parameters(),
+                    tensor, t);
+            if (setting == null) {
+                return null;
+            }
+            Object v = setting.evaluate(tensor, t);
+            boolean ok = spec.type() == ParamSpec.Type.NUMBER ? v instanceof Double : v instanceof String;
+            if (ok) {
+                return v;
+            }
+            String key = "type/" + (setting.yamlPath() != null ? setting.yamlPath() : spec.name());
+            if (reported.add(key)) {
+                String found = v instanceof String str ? "the string '" + str + "'" : "the number " + v;
+                problems.config(at(setting.location()) + (setting.yamlPath() != null ? setting.yamlPath()
+                        : "parameters." + spec.name()) + ": parameter '" + spec.name() + "' of merge method "
+                        + method.info().name() + " must be " + (spec.type() == ParamSpec.Type.NUMBER
+                        ? "a number (or true/false)" : "a string") + ", found " + found + " (for tensor " + tensor
+                        + ")");
+            }
+            return WRONG_TYPE;
         }
 
         private long[] resolveShape(String outName, List<JobInput> inputs, boolean embed, LoadedModel base) {

@@ -14,8 +14,9 @@ import java.util.List;
  */
 record SourceSlice(List<Source> sources, LoadedModel baseModel, OutputSliceDefinition definition) {
 
+    /** {@code location} is where the entry starts in the recipe (null for an appended base model). */
     record Source(LoadedModel model, int start, int end, dev.amalgam.config.Parameters parameters,
-                  String yamlPath, InputSliceDefinition definition) {
+                  String yamlPath, InputSliceDefinition definition, dev.amalgam.config.YamlLocation location) {
         int length() {
             return end - start;
         }

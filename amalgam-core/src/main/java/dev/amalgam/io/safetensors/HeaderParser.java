@@ -163,6 +163,11 @@ final class HeaderParser {
             throw bad(path, "has a __metadata__ entry that is not an object of strings (found " + node.getNodeType()
                     + "); a tensor may not be named __metadata__");
         }
+        if (node.has("dtype") && node.has("shape") && node.has("data_offsets")) {
+            throw bad(path, "has a tensor named __metadata__, a name the format reserves for the string metadata"
+                    + " map; the tool that wrote the file did not follow the format. Rename the"
+                    + " tensor when saving.");
+        }
         Map<String, String> out = new LinkedHashMap<>();
         for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
             Map.Entry<String, JsonNode> e = it.next();

@@ -183,9 +183,7 @@ public final class SafetensorsWriter implements AutoCloseable {
     }
 
     private static IoFailureException failure(Path path, IOException e) {
-        String reason = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
-        return new IoFailureException("cannot write " + path + ": " + reason
-                + (reason.contains("space") ? " (free some disk space or choose another output folder)" : ""), e);
+        return new IoFailureException("cannot write " + path + ": " + dev.amalgam.error.IoMessages.describe(e), e);
     }
 
     /** Closes without checks (the abort path); idempotent. */

@@ -20,7 +20,7 @@ public final class DilocoStep extends ServerStep {
             "https://arxiv.org/abs/2311.08105", BaseModelUse.REQUIRED,
             List.of(ParamSpec.perModel("weight", 1.0), ParamSpec.global("outer_lr", 0.7),
                     ParamSpec.global("momentum", 0.9), ParamSpec.global("nesterov", true),
-                    ParamSpec.global(STATE_PARAM, null)), 2, Integer.MAX_VALUE);
+                    ParamSpec.globalText(STATE_PARAM)), 2, Integer.MAX_VALUE);
 
     @Override
     public MethodInfo info() {

@@ -46,7 +46,7 @@ public final class FedOptStep extends ServerStep {
             params.add(ParamSpec.global("beta2", 0.99));
         }
         params.add(ParamSpec.global("tau", 1e-3));
-        params.add(ParamSpec.global(STATE_PARAM, null));
+        params.add(ParamSpec.globalText(STATE_PARAM));
         this.info = new MethodInfo(variant.methodName, variant.pretty + " (adaptive federated optimization)",
                 "https://arxiv.org/abs/2003.00295", BaseModelUse.REQUIRED, List.copyOf(params), 2, Integer.MAX_VALUE);
     }

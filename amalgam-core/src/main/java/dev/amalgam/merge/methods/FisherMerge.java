@@ -34,7 +34,7 @@ public final class FisherMerge implements MergeMethod, SideInputMethod {
     private static final int CHUNK = 1 << 15;
     private static final MethodInfo INFO = new MethodInfo("fisher", "Fisher merging",
             "https://arxiv.org/abs/2111.09832", BaseModelUse.AS_INPUT,
-            List.of(ParamSpec.perModel("weight", 1.0), ParamSpec.requiredPerModel("fisher"),
+            List.of(ParamSpec.perModel("weight", 1.0), ParamSpec.requiredPerModelText("fisher"),
                     ParamSpec.global("fisher_floor", 1e-6), ParamSpec.global("normalize_fishers", false)),
             1, Integer.MAX_VALUE);
 

@@ -33,7 +33,7 @@ import java.util.Set;
  */
 public final class RegMeanMerge implements MergeMethod, SideInputMethod {
     private static final MethodInfo INFO = new MethodInfo("regmean", "RegMean", "https://arxiv.org/abs/2212.09849",
-            BaseModelUse.AS_INPUT, List.of(ParamSpec.perModel("weight", 1.0), ParamSpec.requiredPerModel("gram"),
+            BaseModelUse.AS_INPUT, List.of(ParamSpec.perModel("weight", 1.0), ParamSpec.requiredPerModelText("gram"),
                     ParamSpec.global("reduce_non_diagonal_ratio", 1.0)), 1, Integer.MAX_VALUE);
 
     /** Output tensors stored in × out (GPT-2 Conv1D), decided per tensor while planning from the model type. */
