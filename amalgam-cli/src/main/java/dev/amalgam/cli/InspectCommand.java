@@ -75,6 +75,7 @@ final class InspectCommand implements Callable<Integer> {
             out.println("tensors:      " + folder.tensors().size());
             out.println("parameters:   " + Units.count(params) + " (" + params + ")");
             out.println("bytes:        " + Units.bytes(bytes) + " (" + bytes + ")");
+            out.println("kernels:      " + dev.amalgam.kernel.Kernels.active().description());
             out.flush();
         }
         return 0;

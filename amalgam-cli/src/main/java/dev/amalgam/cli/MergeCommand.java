@@ -56,6 +56,12 @@ final class MergeCommand implements Callable<Integer> {
             description = "Worker threads (default: all cores).")
     Integer threads;
 
+    @Option(names = "--memory-limit", paramLabel = "SIZE",
+            description = "Memory that tensors merged whole (TIES selection, SVD, ...) may hold at once, e.g. 8GB"
+                    + " or 4GiB (default: half the machine's memory, at most 80% of the Java heap). Element-wise"
+                    + " methods stream and need only a few MB per thread.")
+    String memoryLimit;
+
     @Option(names = "--clone-tensors", description = "Accepted for mergekit compatibility; Amalgam never shares tensor storage, so it has no effect.")
     boolean cloneTensors;
 
@@ -104,6 +110,11 @@ final class MergeCommand implements Callable<Integer> {
                     + " (pickled .bin files can run arbitrary code when loaded)");
         }
         long shardBytes = SizeParser.parse(outShardSize);
+        long memoryBytes = memoryLimit == null ? 0 : SizeParser.parse(memoryLimit);
+        if (memoryLimit != null && memoryBytes < 1L << 20) {
+            throw new dev.amalgam.error.ConfigException("--memory-limit " + memoryLimit
+                    + " is too small; give at least 1MiB, e.g. 4GB");
+        }
         int nThreads = threads != null ? threads : Runtime.getRuntime().availableProcessors();
         if (nThreads < 1) {
             throw new dev.amalgam.error.ConfigException("-j/--threads must be at least 1, got " + nThreads);
@@ -127,6 +138,14 @@ final class MergeCommand implements Callable<Integer> {
                     + plan.jobs().size() + " tensors, " + Units.count(plan.parameterCount()) + " parameters, "
                     + Units.bytes(plan.bytesToWrite()) + " to write, " + nThreads + " thread(s)");
             ExecutionOptions opts = new ExecutionOptions(nThreads, shardBytes, copyTokenizer, writeModelCard, force);
+            if (memoryBytes > 0) {
+                opts = opts.withMemoryLimit(memoryBytes);
+            }
+            if (common.verbosity() > 0) {
+                console.note("kernels: " + dev.amalgam.kernel.Kernels.active().description());
+                console.note(String.format("memory limit: %s for tensors merged whole (Java heap limit %s)",
+                        Units.bytes(opts.memoryLimit()), Units.bytes(Runtime.getRuntime().maxMemory())));
+            }
             Path out;
             try (ProgressReporter progress = ProgressReporter.create(console, common.quiet)) {
                 out = MergeExecutor.run(plan, outPath, opts, FaultInjection.wrap(progress), console::warn);

@@ -4,7 +4,7 @@ import dev.amalgam.merge.TensorInputs;
 import dev.amalgam.merge.TensorTransform;
 import dev.amalgam.plan.JobInput;
 import dev.amalgam.plan.TensorJob;
-import dev.amalgam.tensor.Conversions;
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.util.List;
@@ -13,6 +13,7 @@ import java.util.List;
  * The inputs of a tensor job, read straight from the memory-mapped shards and converted to float32 on the fly.
  * An input whose logical shape is smaller than the stored one (an embedding truncated to the shared vocabulary)
  * is read row by row from the top-left sub-matrix. A LoRA update attached to an input is applied as it is read.
+ * Safe for concurrent reads of different ranges (the executor splits large tensors across threads).
  */
 final class MappedTensorInputs implements TensorInputs {
     private final TensorJob job;
@@ -20,6 +21,7 @@ final class MappedTensorInputs implements TensorInputs {
     private final DType[] dtypes;
     private final long[] storedCols;
     private final TensorTransform[] transforms;
+    private final Kernels kernels = Kernels.active();
 
     MappedTensorInputs(TensorJob job) {
         this.job = job;
@@ -38,7 +40,7 @@ final class MappedTensorInputs implements TensorInputs {
             if (transforms[i] != null) {
                 MemorySegment seg = segments[i];
                 DType dt = dtypes[i];
-                transforms[i].prepare((off, dst, dOff, n) -> Conversions.toFloat(dt, seg, off * dt.byteSize(), dst, dOff, n));
+                transforms[i].prepare((off, dst, dOff, n) -> kernels.toFloat(dt, seg, off * dt.byteSize(), dst, dOff, n));
             }
         }
     }
@@ -78,7 +80,7 @@ final class MappedTensorInputs implements TensorInputs {
         DType dt = dtypes[input];
         TensorTransform transform = transforms[input];
         if (storedCols[input] < 0) {
-            Conversions.toFloat(dt, segments[input], offset * dt.byteSize(), dst, dstOffset, n);
+            kernels.toFloat(dt, segments[input], offset * dt.byteSize(), dst, dstOffset, n);
             if (transform != null) {
                 transform.apply(offset, dst, dstOffset, n);
             }
@@ -92,7 +94,7 @@ final class MappedTensorInputs implements TensorInputs {
             long col = pos % viewCols;
             int run = (int) Math.min(n - done, viewCols - col);
             long stored = row * storedCols[input] + col;
-            Conversions.toFloat(dt, segments[input], stored * dt.byteSize(), dst, dstOffset + done, run);
+            kernels.toFloat(dt, segments[input], stored * dt.byteSize(), dst, dstOffset + done, run);
             if (transform != null) {
                 transform.apply(stored, dst, dstOffset + done, run);
             }

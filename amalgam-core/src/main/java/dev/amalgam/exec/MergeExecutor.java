@@ -4,15 +4,12 @@ import dev.amalgam.error.AmalgamException;
 import dev.amalgam.error.InterruptedMergeException;
 import dev.amalgam.io.safetensors.SafetensorsWriter;
 import dev.amalgam.io.safetensors.TensorSpec;
-import dev.amalgam.merge.TensorMergeContext;
 import dev.amalgam.output.OutputFolder;
 import dev.amalgam.output.ShardIndexWriter;
 import dev.amalgam.output.ShardLayout;
 import dev.amalgam.output.SideFiles;
-import dev.amalgam.plan.JobInput;
 import dev.amalgam.plan.MergePlan;
 import dev.amalgam.plan.TensorJob;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -22,16 +19,21 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
  * Runs a {@link MergePlan}: all output shard headers are known from the plan, so every shard is created up
  * front and each tensor is written at its final position as soon as it is computed, by any worker thread. The
  * bytes of the output therefore do not depend on the thread count or on scheduling.
+ *
+ * <p>Tensors are taken in input-locality order ({@link JobOrder}); element-wise tensors larger than
+ * {@link ExecutionOptions#splitElements()} are cut into ranges that run in parallel, and whole-tensor methods are
+ * admitted only while their working memory fits the {@link ExecutionOptions#memoryLimit()} ({@link MemoryBudget}).
+ * A shard is flushed to disk and closed as soon as its last tensor is written, while later shards are still
+ * being merged, so there is never more than the page cache between results and the file.
  */
 public final class MergeExecutor {
-    private static final long RAW_CHUNK = 8L << 20;
-
     private MergeExecutor() {
     }
 
@@ -40,28 +42,33 @@ public final class MergeExecutor {
                            Consumer<String> warnings) {
         ShardLayout layout = ShardLayout.of(plan.jobs(), opts.maxShardBytes());
         try (OutputFolder folder = OutputFolder.create(out, opts.force())) {
-            Map<String, SafetensorsWriter> writerOf = new HashMap<>();
-            List<SafetensorsWriter> writers = new ArrayList<>();
+            Map<String, OpenShard> shardOf = new HashMap<>();
+            List<OpenShard> shards = new ArrayList<>();
+            SafetensorsWriter state = null;
             try {
                 for (ShardLayout.Shard shard : layout.shards()) {
                     List<TensorSpec> specs = shard.jobs().stream()
                             .map(j -> new TensorSpec(j.outputName(), j.outDtype(), j.shape())).toList();
                     SafetensorsWriter w = SafetensorsWriter.create(folder.temp().resolve(shard.fileName()), specs,
                             Map.of("format", "pt"));
-                    writers.add(w);
-                    shard.jobs().forEach(j -> writerOf.put(j.outputName(), w));
+                    OpenShard open = new OpenShard(w, shard.jobs().size());
+                    shards.add(open);
+                    shard.jobs().forEach(j -> shardOf.put(j.outputName(), open));
                 }
-                SafetensorsWriter state = stateWriter(plan, folder.temp());
-                if (state != null) {
-                    writers.add(state);
-                }
+                state = stateWriter(plan, folder.temp());
                 progress.started(plan.jobs().size(), plan.bytesToWrite());
-                runJobs(plan, writerOf, state, Math.max(1, opts.threads()), progress, warnings);
-                for (SafetensorsWriter w : writers) {
-                    w.finish();
+                runJobs(plan, shardOf, state, opts, progress, warnings);
+                for (OpenShard s : shards) {
+                    s.finishIfComplete();
+                }
+                if (state != null) {
+                    state.finish();
                 }
             } finally {
-                writers.forEach(SafetensorsWriter::close);
+                shards.forEach(s -> s.writer().close());
+                if (state != null) {
+                    state.close();
+                }
             }
             if (layout.shards().size() > 1) {
                 ShardIndexWriter.write(folder.temp(), layout);
@@ -97,19 +104,65 @@ public final class MergeExecutor {
         return SafetensorsWriter.create(dir.resolve(STATE_FILE), specs, plan.sideInputs().stateMetadata());
     }
 
-    private static void runJobs(MergePlan plan, Map<String, SafetensorsWriter> writerOf, SafetensorsWriter state,
-                                int threads, MergeProgress progress, Consumer<String> warnings) {
-        ExecutorService pool = Executors.newFixedThreadPool(threads, r -> {
+    /** An output shard and how many of its tensors are still to come. */
+    private record OpenShard(SafetensorsWriter writer, AtomicInteger pending) {
+        OpenShard(SafetensorsWriter writer, int tensors) {
+            this(writer, new AtomicInteger(tensors));
+        }
+
+        void tensorWritten() {
+            if (pending.decrementAndGet() == 0) {
+                writer.finish();
+            }
+        }
+
+        /** Finishes a shard that had no tensors to wait for (an empty merge). */
+        void finishIfComplete() {
+            if (pending.compareAndSet(0, -1) && !writer.isFinished()) {
+                writer.finish();
+            }
+        }
+    }
+
+    private static void runJobs(MergePlan plan, Map<String, OpenShard> shardOf, SafetensorsWriter state,
+                                ExecutionOptions opts, MergeProgress progress, Consumer<String> warnings) {
+        MemoryBudget budget = new MemoryBudget(opts.memoryLimit());
+        List<JobRun.Part> parts = new ArrayList<>();
+        boolean warnedOversized = false;
+        for (TensorJob job : JobOrder.byInputLocality(plan.jobs())) {
+            OpenShard shard = shardOf.get(job.outputName());
+            JobRun run = new JobRun(plan, job, shard.writer(), state, warnings, () -> {
+                shard.tensorWritten();
+                progress.tensorDone(job);
+            });
+            for (JobRun.Part p : run.parts(opts.splitElements())) {
+                if (!warnedOversized && budget.exceeds(p.memoryBytes())) {
+                    warnedOversized = true;
+                    warnings.accept(String.format("tensor %s needs about %.1f GiB to merge with %s, more than the"
+                                    + " memory limit of %.1f GiB (--memory-limit); such tensors run one at a time",
+                            job.outputName(), p.memoryBytes() / (double) (1L << 30), plan.method().info().name(),
+                            opts.memoryLimit() / (double) (1L << 30)));
+                }
+                parts.add(p);
+            }
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(opts.threads(), r -> {
             Thread t = new Thread(r, "amalgam-merge");
             t.setDaemon(true);
             return t;
         });
         try {
-            List<Future<?>> futures = new ArrayList<>();
-            for (TensorJob job : plan.jobs()) {
+            List<Future<?>> futures = new ArrayList<>(parts.size());
+            for (JobRun.Part p : parts) {
+                int units = budget.units(p.memoryBytes());
                 futures.add(pool.submit(() -> {
-                    runJob(plan, job, writerOf.get(job.outputName()), state, warnings);
-                    progress.tensorDone(job);
+                    budget.acquire(units);
+                    try {
+                        p.run();
+                    } finally {
+                        budget.release(units);
+                    }
+                    return null;
                 }));
             }
             for (Future<?> f : futures) {
@@ -124,6 +177,9 @@ public final class MergeExecutor {
                     if (c instanceof Error err) {
                         throw err;
                     }
+                    if (c instanceof InterruptedException) {
+                        throw new InterruptedMergeException("the merge was interrupted; the partial output was removed");
+                    }
                     throw new IllegalStateException("merge failed: " + c, c);
                 }
             }
@@ -133,31 +189,5 @@ public final class MergeExecutor {
         } finally {
             pool.shutdownNow();
         }
-    }
-
-    static void runJob(MergePlan plan, TensorJob job, SafetensorsWriter writer, Consumer<String> warnings) {
-        runJob(plan, job, writer, null, warnings);
-    }
-
-    static void runJob(MergePlan plan, TensorJob job, SafetensorsWriter writer, SafetensorsWriter state,
-                       Consumer<String> warnings) {
-        MappedTensorInputs inputs = new MappedTensorInputs(job);
-        if (job.rawCopy()) {
-            // Integer tensors are copied, from the base model when the method has one (spec methods.md §0.3).
-            MemorySegment src = inputs.rawSegment(Math.max(0, job.baseIndex()));
-            for (long off = 0; off < src.byteSize(); off += RAW_CHUNK) {
-                writer.write(job.outputName(), off, src.asSlice(off, Math.min(RAW_CHUNK, src.byteSize() - off)));
-            }
-            return;
-        }
-        var ctx = new TensorMergeContext(job.outputName(), job.shape(), job.params(),
-                job.inputs().stream().map(JobInput::params).toList(),
-                job.inputs().stream().map(i -> i.model().displayName()).toList(),
-                job.baseIndex(), job.isEmbedding(), plan.seed(), warnings);
-        dev.amalgam.merge.TensorOutput out = new ShardTensorOutput(writer, job.outputName(), job.outDtype());
-        if (state != null) {
-            out = new StatefulTensorOutput(out, state, job.outputName());
-        }
-        plan.method().merge(ctx, inputs, out);
     }
 }

@@ -2,7 +2,11 @@ package dev.amalgam.merge;
 
 /**
  * Base for methods whose output element i depends only on the inputs' element i (linear, task arithmetic, ...).
- * The tensor is streamed in chunks, so no whole tensor is ever converted to float32 at once.
+ * The tensor is streamed in chunks, so no whole tensor is ever converted to float32 at once, and the executor
+ * splits large tensors into element ranges ({@link #mergeRange}) that run on several threads. A kernel therefore
+ * sees any chunk of any range, in any order and on any thread; it must depend only on its arguments (random
+ * draws keyed by the flat element index, as {@code CounterRandom} does, keep that true for random methods).
+ * The arithmetic belongs in {@link dev.amalgam.kernel.Kernels} ({@code Kernels.active()}), which runs it with SIMD.
  */
 public abstract class ElementwiseMethod implements MergeMethod {
     /** Elements per chunk: 64 Ki floats = 256 KiB per input, comfortably inside L2 for a few inputs. */
@@ -19,18 +23,33 @@ public abstract class ElementwiseMethod implements MergeMethod {
 
     @Override
     public final void merge(TensorMergeContext ctx, TensorInputs inputs, TensorOutput output) {
+        mergeRange(ctx, inputs, output, 0, inputs.numel());
+    }
+
+    /** Merges only the flat elements {@code [from, to)}: one of the parts the executor runs in parallel. */
+    public final void mergeRange(TensorMergeContext ctx, TensorInputs inputs, TensorOutput output, long from, long to) {
         ChunkKernel k = kernel(ctx);
-        long numel = inputs.numel();
-        int chunk = (int) Math.min(CHUNK, Math.max(1, numel));
+        int chunk = (int) Math.min(CHUNK, Math.max(1, to - from));
         float[][] in = new float[inputs.count()][chunk];
         float[] out = new float[chunk];
-        for (long off = 0; off < numel; off += chunk) {
-            int n = (int) Math.min(chunk, numel - off);
+        for (long off = from; off < to; off += chunk) {
+            int n = (int) Math.min(chunk, to - off);
             for (int i = 0; i < in.length; i++) {
                 inputs.read(i, off, in[i], 0, n);
             }
             k.apply(in, out, n, off);
             output.write(off, out, 0, n);
         }
+    }
+
+    @Override
+    public boolean needsWholeTensor() {
+        return false;
+    }
+
+    /** One chunk of float32 per input and one for the output. */
+    @Override
+    public long workingMemoryBytes(long numel, int inputCount) {
+        return (inputCount + 1L) * Math.min(CHUNK, numel) * Float.BYTES;
     }
 }

@@ -17,4 +17,25 @@ public interface MergeMethod {
     }
 
     void merge(TensorMergeContext ctx, TensorInputs inputs, TensorOutput output);
+
+    /**
+     * True when {@link #merge} needs whole tensors in memory (selection, sorting, SVD, a norm taken before any
+     * output element can be written). The executor then admits the tensor only while the estimated
+     * {@link #workingMemoryBytes} of all tensors in flight fit in the memory limit ({@code --memory-limit}).
+     * The default is true, the safe answer for a method that reads its inputs whole; {@link ElementwiseMethod}
+     * answers false and is split into element ranges that run in parallel.
+     */
+    default boolean needsWholeTensor() {
+        return true;
+    }
+
+    /**
+     * Bytes of memory merging one tensor of {@code numel} elements from {@code inputCount} inputs holds at its
+     * peak. The default fits a method that materializes every input and the output as float32, plus one float32
+     * temporary: {@code (inputCount + 2) · numel · 4}. Methods that hold more (index arrays, several masks) or
+     * less should say so.
+     */
+    default long workingMemoryBytes(long numel, int inputCount) {
+        return (inputCount + 2L) * numel * Float.BYTES;
+    }
 }

@@ -33,13 +33,27 @@ public final class Conversions {
         return (short) (rounded >>> 16);
     }
 
-    /** IEEE binary16 to float32 (exact). */
+    /**
+     * IEEE binary16 to float32 (exact). A NaN comes out quiet with its sign and payload kept, the same on every
+     * path (the JDK's intrinsic and its Java fallback may differ on signalling NaNs, so they are not used for NaN).
+     */
     public static float f16ToFloat(short bits) {
+        int mag = bits & 0x7FFF;
+        if (mag > 0x7C00) {
+            return Float.intBitsToFloat((bits & 0x8000) << 16 | 0x7FC00000 | (mag & 0x3FF) << 13);
+        }
         return Float.float16ToFloat(bits);
     }
 
-    /** float32 to IEEE binary16, round-to-nearest-even (the JDK intrinsic). */
+    /**
+     * float32 to IEEE binary16, round-to-nearest-even (the JDK intrinsic); NaN becomes a quiet NaN with the same
+     * sign and the top payload bits, like {@link #floatToBf16}.
+     */
     public static short floatToF16(float f) {
+        int x = Float.floatToRawIntBits(f);
+        if ((x & 0x7FFFFFFF) > 0x7F800000) {
+            return (short) ((x >>> 16) & 0x8000 | 0x7E00 | (x >>> 13) & 0x3FF);
+        }
         return Float.floatToFloat16(f);
     }
 
@@ -145,7 +159,7 @@ public final class Conversions {
             }
             case F16 -> {
                 for (int i = 0; i < n; i++, p += 2) {
-                    dst[dstOff + i] = Float.float16ToFloat(src.get(SHORT, p));
+                    dst[dstOff + i] = f16ToFloat(src.get(SHORT, p));
                 }
             }
             case F64 -> {
@@ -224,7 +238,7 @@ public final class Conversions {
             }
             case F16 -> {
                 for (int i = 0; i < n; i++, p += 2) {
-                    dst.set(SHORT, p, Float.floatToFloat16(src[srcOff + i]));
+                    dst.set(SHORT, p, floatToF16(src[srcOff + i]));
                 }
             }
             case F64 -> {

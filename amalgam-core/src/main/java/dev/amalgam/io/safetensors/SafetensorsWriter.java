@@ -34,6 +34,7 @@ public final class SafetensorsWriter implements AutoCloseable {
     private final Map<String, TensorInfo> layout;
     private final Map<String, AtomicLong> written = new LinkedHashMap<>();
     private volatile boolean closed;
+    private volatile boolean finished;
 
     private SafetensorsWriter(Path path, FileChannel channel, long dataStart, Map<String, TensorInfo> layout) {
         this.path = path;
@@ -177,6 +178,7 @@ public final class SafetensorsWriter implements AutoCloseable {
             channel.force(true);
             channel.close();
             closed = true;
+            finished = true;
         } catch (IOException e) {
             throw failure(path, e);
         }
@@ -184,6 +186,11 @@ public final class SafetensorsWriter implements AutoCloseable {
 
     private static IoFailureException failure(Path path, IOException e) {
         return new IoFailureException("cannot write " + path + ": " + dev.amalgam.error.IoMessages.describe(e), e);
+    }
+
+    /** True once {@link #finish} has completed. */
+    public boolean isFinished() {
+        return finished;
     }
 
     /** Closes without checks (the abort path); idempotent. */

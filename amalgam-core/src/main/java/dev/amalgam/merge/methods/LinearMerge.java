@@ -1,5 +1,6 @@
 package dev.amalgam.merge.methods;
 
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.merge.BaseModelUse;
 import dev.amalgam.merge.ElementwiseMethod;
 import dev.amalgam.merge.MethodInfo;
@@ -45,13 +46,12 @@ public final class LinearMerge extends ElementwiseMethod {
         }
         boolean normalize = ctx.params().bool("normalize");
         float divisor = normalize ? (float) weightSum(ctx) : 1f;
+        Kernels k = Kernels.active();
         return (in, out, len, offset) -> {
-            for (int e = 0; e < len; e++) {
-                float acc = 0f;
-                for (int i = 0; i < n; i++) {
-                    acc += w[i] * in[i][e];
-                }
-                out[e] = normalize ? acc / divisor : acc;
+            // out = (w0·x0 + w1·x1 + ...) / Σw, accumulated in input order and rounded in float32 at each step
+            k.weightedSum(out, in, w, n, len);
+            if (normalize) {
+                k.divide(out, out, divisor, len);
             }
         };
     }

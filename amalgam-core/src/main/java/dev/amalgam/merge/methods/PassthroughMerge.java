@@ -1,5 +1,6 @@
 package dev.amalgam.merge.methods;
 
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.merge.BaseModelUse;
 import dev.amalgam.merge.ElementwiseMethod;
 import dev.amalgam.merge.MethodInfo;
@@ -29,10 +30,7 @@ public final class PassthroughMerge extends ElementwiseMethod {
             return (in, out, n, offset) -> System.arraycopy(in[0], 0, out, 0, n);
         }
         float scale = (float) p.number("scale");
-        return (in, out, n, offset) -> {
-            for (int e = 0; e < n; e++) {
-                out[e] = in[0][e] * scale;
-            }
-        };
+        Kernels k = Kernels.active();
+        return (in, out, n, offset) -> k.scale(out, in[0], scale, n);
     }
 }

@@ -1,0 +1,234 @@
+package dev.amalgam.bench;
+
+import dev.amalgam.merge.MethodRegistry;
+import dev.amalgam.util.SizeParser;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * The end-to-end benchmark: in one run it generates (or reuses) synthetic Llama-shaped bf16 models, measures the
+ * I/O floor (read the inputs + write and fsync an output of the same size, warm page cache), then runs
+ * {@code amalgam merge} in a child JVM for each method and prints wall time, the ratio to the floor, peak
+ * anonymous memory and throughput. Methods the build does not register yet are skipped with a line saying so.
+ *
+ * <pre>
+ * java --add-modules=jdk.incubator.vector -cp amalgam-bench/target/benchmarks.jar dev.amalgam.bench.EndToEnd \
+ *      --size 1GB --dir /tmp/amalgam-bench [--methods linear,ties,dare_ties,slerp] [--reps 3] [-j N] [--keep]
+ * </pre>
+ */
+public final class EndToEnd {
+    private static final List<String> DEFAULT_METHODS = List.of("linear", "ties", "dare_ties", "slerp");
+
+    private EndToEnd() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        long size = SizeParser.parse("1GB");
+        Path dir = null;
+        List<String> methods = DEFAULT_METHODS;
+        int reps = 3;
+        int threads = Runtime.getRuntime().availableProcessors();
+        boolean keep = false;
+        List<String> jvmOpts = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            switch (args[i]) {
+                case "--size" -> size = SizeParser.parse(args[++i]);
+                case "--dir" -> dir = Path.of(args[++i]);
+                case "--methods" -> methods = Arrays.asList(args[++i].split(","));
+                case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "-j", "--threads" -> threads = Integer.parseInt(args[++i]);
+                case "--keep" -> keep = true;
+                case "--jvm-opt" -> jvmOpts.add(args[++i]);
+                default -> {
+                    System.err.println("unknown option " + args[i] + "\noptions: --size 1GB --dir DIR --methods "
+                            + String.join(",", DEFAULT_METHODS) + " --reps 3 -j N --keep --jvm-opt OPT");
+                    System.exit(2);
+                }
+            }
+        }
+        if (dir == null) {
+            System.err.println("--dir DIR is required (models and outputs are written there; it needs about "
+                    + "5x --size of free space)");
+            System.exit(2);
+        }
+        new EndToEnd().run(size, dir.toAbsolutePath(), methods, reps, threads, keep, jvmOpts);
+    }
+
+    private void run(long size, Path dir, List<String> methods, int reps, int threads, boolean keep,
+                     List<String> jvmOpts) throws Exception {
+        LlamaShape shape = LlamaShape.forBytes(size);
+        Path models = dir.resolve("models-" + shape.layers() + "L");
+        System.out.printf("machine: %d cores, %.1f GiB memory, load %s%n", Runtime.getRuntime().availableProcessors(),
+                physicalMemory() / (double) (1L << 30), loadAverage());
+        System.out.printf("models: 3 x %.3f GB bf16 (Llama, hidden %d, %d layers) in %s; -j %d, %d rep(s)%n",
+                shape.params() * 2 / 1e9, shape.hidden(), shape.layers(), models, threads, reps);
+        for (int v = 0; v < 3; v++) {
+            Path m = models.resolve("model-" + v);
+            if (!Files.exists(m.resolve("config.json"))) {
+                long t0 = System.nanoTime();
+                SyntheticModels.write(m, shape, v, SizeParser.parse("5GB"));
+                System.out.printf("generated %s in %.1f s%n", m, (System.nanoTime() - t0) / 1e9);
+            }
+        }
+        long modelBytes = filesOf(models.resolve("model-0")).stream().mapToLong(EndToEnd::sizeOf).sum();
+
+        // I/O floor, per input count: reads are timed per model so that a 2-input method gets a 2-input floor
+        double[][] readTimes = new double[reps][3];
+        double[] writeTimes = new double[reps];
+        long[] sink = new long[1];
+        IoFloor.read(allFiles(models, 3), threads, sink); // warm the page cache
+        for (int r = 0; r < reps; r++) {
+            for (int v = 0; v < 3; v++) {
+                readTimes[r][v] = IoFloor.read(filesOf(models.resolve("model-" + v)), threads, sink);
+            }
+            writeTimes[r] = IoFloor.write(dir.resolve("floor-write.tmp"), modelBytes);
+        }
+        double floor3 = median(r -> readTimes[r][0] + readTimes[r][1] + readTimes[r][2] + writeTimes[r], reps);
+        double floor2 = median(r -> readTimes[r][0] + readTimes[r][1] + writeTimes[r], reps);
+        System.out.printf("I/O floor: read 3 x %.2f GB + write %.2f GB: %.2f s (read %.2f s, write+fsync %.2f s), "
+                        + "%.2f GB/s; 2 inputs: %.2f s%n", modelBytes / 1e9, modelBytes / 1e9, floor3,
+                median(r -> readTimes[r][0] + readTimes[r][1] + readTimes[r][2], reps), median(r -> writeTimes[r], reps),
+                4 * modelBytes / 1e9 / floor3, floor2);
+
+        List<String> rows = new ArrayList<>();
+        rows.add(String.format("%-10s %9s %7s %12s %12s %8s %10s %s", "method", "wall s", "floor", "peak RssAnon",
+                "VmHWM", "GB/s", "others' CPU", "(median of " + reps + "; range)"));
+        for (String method : methods) {
+            if (MethodRegistry.find(method).isEmpty()) {
+                String line = String.format("%-10s skipped: merge method '%s' is not registered in this build"
+                        + " (available: %s)", method, method, String.join(", ", MethodRegistry.names()));
+                System.out.println(line);
+                rows.add(line);
+                continue;
+            }
+            int inputs = method.equals("slerp") ? 2 : 3;
+            double floor = inputs == 3 ? floor3 : floor2;
+            Path recipe = dir.resolve(method + ".yml");
+            Files.writeString(recipe, Recipes.of(method, models));
+            Path out = dir.resolve("out-" + method);
+            List<ChildRun> runs = new ArrayList<>();
+            for (int r = 0; r < reps; r++) {
+                deleteTree(out);
+                List<String> cmd = new ArrayList<>(List.of(javaBinary(), "--add-modules=jdk.incubator.vector",
+                        "--enable-native-access=ALL-UNNAMED", "-Ddev.ludovic.netlib.blas.allowNative=false"));
+                cmd.addAll(jvmOpts);
+                cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.amalgam.cli.Main", "merge",
+                        recipe.toString(), out.toString(), "-j", Integer.toString(threads), "-v"));
+                Path log = dir.resolve(method + ".log");
+                ChildRun run = ChildRun.run(cmd, log);
+                if (run.exitCode() != 0) {
+                    System.out.println(method + ": amalgam merge failed with exit code " + run.exitCode() + "; see "
+                            + log + ":\n" + tail(log));
+                    break;
+                }
+                runs.add(run);
+                System.out.printf("%s rep %d: %.2f s, peak RssAnon %s, others' CPU %.1f s (%s)%n", method, r + 1,
+                        run.wallSeconds(), mib(run.peakRssAnon()), run.otherCpuSecs(), lastLine(log));
+            }
+            if (runs.isEmpty()) {
+                rows.add(String.format("%-10s failed", method));
+                continue;
+            }
+            runs.sort(Comparator.comparingDouble(ChildRun::wallSeconds));
+            ChildRun med = runs.get(runs.size() / 2);
+            long bytes = (long) inputs * modelBytes + modelBytes;
+            rows.add(String.format("%-10s %9.2f %6.2fx %12s %12s %8.2f %9.1fs  (%.2f-%.2f s)", method, med.wallSeconds(),
+                    med.wallSeconds() / floor, mib(runs.stream().mapToLong(ChildRun::peakRssAnon).max().orElse(0)),
+                    mib(med.vmHwm()), bytes / 1e9 / med.wallSeconds(), med.otherCpuSecs(),
+                    runs.get(0).wallSeconds(), runs.get(runs.size() - 1).wallSeconds()));
+            deleteTree(out);
+        }
+        System.out.println();
+        System.out.printf("results (floor = the I/O floor for the method's inputs; GB/s = bytes read + written per"
+                + " wall second; load now %s):%n", loadAverage());
+        rows.forEach(System.out::println);
+        if (!keep) {
+            deleteTree(models);
+        }
+    }
+
+    private interface RepValue {
+        double at(int rep);
+    }
+
+    private static double median(RepValue f, int reps) {
+        double[] v = new double[reps];
+        for (int r = 0; r < reps; r++) {
+            v[r] = f.at(r);
+        }
+        Arrays.sort(v);
+        return v[reps / 2];
+    }
+
+    private static List<Path> allFiles(Path models, int count) throws IOException {
+        List<Path> all = new ArrayList<>();
+        for (int v = 0; v < count; v++) {
+            all.addAll(filesOf(models.resolve("model-" + v)));
+        }
+        return all;
+    }
+
+    private static List<Path> filesOf(Path model) throws IOException {
+        try (Stream<Path> s = Files.list(model)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(".safetensors")).sorted().toList();
+        }
+    }
+
+    private static long sizeOf(Path p) {
+        try {
+            return Files.size(p);
+        } catch (IOException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    static void deleteTree(Path p) throws IOException {
+        if (!Files.exists(p)) {
+            return;
+        }
+        try (Stream<Path> s = Files.walk(p)) {
+            for (Path q : s.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(q);
+            }
+        }
+    }
+
+    private static String javaBinary() {
+        return ProcessHandle.current().info().command().orElse(Path.of(System.getProperty("java.home"), "bin", "java")
+                .toString());
+    }
+
+    private static String mib(long bytes) {
+        return String.format("%.0f MiB", bytes / (double) (1 << 20));
+    }
+
+    private static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + " " + f[1] + " " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    private static long physicalMemory() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getTotalMemorySize() : 0;
+    }
+
+    private static String lastLine(Path log) throws IOException {
+        List<String> lines = Files.readAllLines(log);
+        return lines.isEmpty() ? "" : lines.get(lines.size() - 1).trim();
+    }
+
+    private static String tail(Path log) throws IOException {
+        List<String> lines = Files.readAllLines(log);
+        return String.join("\n", lines.subList(Math.max(0, lines.size() - 15), lines.size()));
+    }
+}

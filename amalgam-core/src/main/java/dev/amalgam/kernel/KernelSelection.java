@@ -1,0 +1,35 @@
+package dev.amalgam.kernel;
+
+/**
+ * Chooses the kernels once per JVM. {@code -Damalgam.kernels=scalar} forces the reference; {@code vector} or
+ * {@code auto} (the default) use the Vector API when the JVM has it ({@code --add-modules jdk.incubator.vector},
+ * which the launcher and the tests pass) and the CPU has SIMD registers of at least 128 bits; otherwise the scalar
+ * kernels are used and the description says why.
+ */
+final class KernelSelection {
+    static final String PROPERTY = "amalgam.kernels";
+    static final Kernels ACTIVE = choose(System.getProperty(PROPERTY, "auto"));
+
+    private KernelSelection() {
+    }
+
+    static Kernels choose(String mode) {
+        String m = mode.trim().toLowerCase(java.util.Locale.ROOT);
+        if (m.equals("scalar")) {
+            return new ScalarKernels("forced by -D" + PROPERTY + "=scalar");
+        }
+        if (!m.equals("auto") && !m.equals("vector")) {
+            return new ScalarKernels("unknown -D" + PROPERTY + "=" + mode + "; expected auto, vector or scalar");
+        }
+        try {
+            VectorKernels v = new VectorKernels();
+            if (v.floatLanes() < 4) {
+                return new ScalarKernels("the CPU's vectors hold only " + v.floatLanes() + " float(s)");
+            }
+            return v;
+        } catch (LinkageError e) {
+            return new ScalarKernels("jdk.incubator.vector is not available; run with"
+                    + " --add-modules=jdk.incubator.vector");
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.amalgam.kernel;
+
+import dev.amalgam.tensor.DType;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The inner loops of a merge: dtype conversions between stored tensors and float32, and the arithmetic of
+ * element-wise merge methods, over float32 arrays of a chunk (DESIGN.md principle 6). Two implementations give
+ * bit-identical results: {@link ScalarKernels}, the plain-Java reference, and {@link VectorKernels}, written with
+ * {@code jdk.incubator.vector} (the only package that imports it). {@link #active()} picks one once per JVM;
+ * {@code -Damalgam.kernels=scalar} forces the reference.
+ *
+ * <p>Numerics, identical in both: element-wise operations round each step in float32 exactly as the Java
+ * expression in their comment (no fused multiply-add, so the scalar twin needs no FMA hardware); reductions
+ * ({@link #dot}, {@link #sumSquares}, {@link #sumAbs}) accumulate in float64 in eight interleaved partial sums
+ * (element i goes to sum i mod 8) that are added pairwise at the end, an order both implementations follow.
+ * Narrowing conversions round to nearest even; NaN stays a quiet NaN of the same sign. Conversions are
+ * bit-identical on every input, NaN payloads included; arithmetic that meets two NaNs returns a NaN whose payload
+ * Java leaves unspecified (the CPU keeps one operand's and the JIT may swap operands), so there only NaN-ness is
+ * guaranteed to agree.
+ *
+ * <p>Arrays are used from index 0 to {@code n}; output arrays may be the same array as an input.
+ */
+public interface Kernels {
+
+    /** The kernels in use, chosen once: the vector ones unless forced off or unavailable. */
+    static Kernels active() {
+        return KernelSelection.ACTIVE;
+    }
+
+    /** One line for {@code inspect} and {@code merge -v}, e.g. "vector (jdk.incubator.vector, 512-bit)". */
+    String description();
+
+    // ---- conversions ----
+
+    /**
+     * Reads {@code n} elements of {@code dt} at {@code byteOffset} of {@code src} (little-endian, any alignment)
+     * into {@code dst[dstOff ..]} as float32. BF16, F16 and F32 are the fast paths; other dtypes use the
+     * reference conversions of {@link dev.amalgam.tensor.Conversions}.
+     */
+    void toFloat(DType dt, MemorySegment src, long byteOffset, float[] dst, int dstOff, int n);
+
+    /** Writes {@code src[srcOff .. srcOff+n)} as {@code dt} at {@code byteOffset} of {@code dst}, rounding to nearest even. */
+    void fromFloat(DType dt, float[] src, int srcOff, int n, MemorySegment dst, long byteOffset);
+
+    // ---- element-wise arithmetic (float32) ----
+
+    /** {@code out[i] = a[i] * s}. */
+    void scale(float[] out, float[] a, float s, int n);
+
+    /** {@code out[i] = a[i] / d} (a true division, not a multiply by the reciprocal). */
+    void divide(float[] out, float[] a, float d, int n);
+
+    /** {@code acc[i] = acc[i] + w * x[i]}: weighted accumulation (task arithmetic, linear, model soups). */
+    void axpy(float[] acc, float[] x, float w, int n);
+
+    /** {@code out[i] = a[i] + b[i]}. */
+    void add(float[] out, float[] a, float[] b, int n);
+
+    /** {@code out[i] = a[i] - b[i]}: a task vector when {@code b} is the base. */
+    void sub(float[] out, float[] a, float[] b, int n);
+
+    /** {@code out[i] = a[i] * b[i]}: applying a 0/1 or rescaled mask (DARE, TIES). */
+    void mul(float[] out, float[] a, float[] b, int n);
+
+    /** {@code out[i] = a[i] + t * (b[i] - a[i])}: linear interpolation (nearswap, slerp's fallback). */
+    void lerp(float[] out, float[] a, float[] b, float t, int n);
+
+    /** {@code out[i] = wa * a[i] + wb * b[i]}: two-term blend (slerp once its coefficients are known). */
+    void blend(float[] out, float[] a, float wa, float[] b, float wb, int n);
+
+    /**
+     * {@code out[i] = ((0 + w[0]*xs[0][i]) + w[1]*xs[1][i]) + ...} over the first {@code count} inputs, in input
+     * order: the weighted sum of a linear merge, in one pass.
+     */
+    void weightedSum(float[] out, float[][] xs, float[] w, int count, int n);
+
+    /** {@code out[i] = |a[i]|}. */
+    void abs(float[] out, float[] a, int n);
+
+    // ---- reductions (float64) ----
+
+    /** Σ a[i]·b[i] in float64 (products are exact in float64). */
+    double dot(float[] a, float[] b, int n);
+
+    /** Σ a[i]² in float64. */
+    double sumSquares(float[] a, int n);
+
+    /** Σ |a[i]| in float64. */
+    double sumAbs(float[] a, int n);
+}

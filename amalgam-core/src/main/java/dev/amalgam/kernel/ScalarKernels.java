@@ -1,0 +1,175 @@
+package dev.amalgam.kernel;
+
+import dev.amalgam.tensor.Conversions;
+import dev.amalgam.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * The reference kernels: one plain loop per operation, written to be obviously right. {@link VectorKernels} must
+ * produce the same bits; the differential tests compare the two.
+ */
+public final class ScalarKernels implements Kernels {
+    private static final ValueLayout.OfShort SHORT = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    static final ValueLayout.OfFloat FLOAT = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /** Reductions keep this many interleaved float64 partial sums (see {@link Kernels}). */
+    static final int PARTIALS = 8;
+
+    private final String why;
+
+    public ScalarKernels() {
+        this(null);
+    }
+
+    ScalarKernels(String why) {
+        this.why = why;
+    }
+
+    @Override
+    public String description() {
+        return "scalar (reference Java loops" + (why == null ? ")" : "; " + why + ")");
+    }
+
+    @Override
+    public void toFloat(DType dt, MemorySegment src, long byteOffset, float[] dst, int dstOff, int n) {
+        switch (dt) {
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst[dstOff + i] = Conversions.bf16ToFloat(src.get(SHORT, byteOffset + 2L * i));
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst[dstOff + i] = Conversions.f16ToFloat(src.get(SHORT, byteOffset + 2L * i));
+                }
+            }
+            case F32 -> MemorySegment.copy(src, FLOAT, byteOffset, dst, dstOff, n);
+            default -> Conversions.toFloat(dt, src, byteOffset, dst, dstOff, n);
+        }
+    }
+
+    @Override
+    public void fromFloat(DType dt, float[] src, int srcOff, int n, MemorySegment dst, long byteOffset) {
+        switch (dt) {
+            case BF16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst.set(SHORT, byteOffset + 2L * i, Conversions.floatToBf16(src[srcOff + i]));
+                }
+            }
+            case F16 -> {
+                for (int i = 0; i < n; i++) {
+                    dst.set(SHORT, byteOffset + 2L * i, Conversions.floatToF16(src[srcOff + i]));
+                }
+            }
+            case F32 -> MemorySegment.copy(src, srcOff, dst, FLOAT, byteOffset, n);
+            default -> Conversions.fromFloat(dt, src, srcOff, n, dst, byteOffset);
+        }
+    }
+
+    @Override
+    public void scale(float[] out, float[] a, float s, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = a[i] * s;
+        }
+    }
+
+    @Override
+    public void divide(float[] out, float[] a, float d, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = a[i] / d;
+        }
+    }
+
+    @Override
+    public void axpy(float[] acc, float[] x, float w, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[i] = acc[i] + w * x[i];
+        }
+    }
+
+    @Override
+    public void add(float[] out, float[] a, float[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = a[i] + b[i];
+        }
+    }
+
+    @Override
+    public void sub(float[] out, float[] a, float[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = a[i] - b[i];
+        }
+    }
+
+    @Override
+    public void mul(float[] out, float[] a, float[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = a[i] * b[i];
+        }
+    }
+
+    @Override
+    public void lerp(float[] out, float[] a, float[] b, float t, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = a[i] + t * (b[i] - a[i]);
+        }
+    }
+
+    @Override
+    public void blend(float[] out, float[] a, float wa, float[] b, float wb, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = wa * a[i] + wb * b[i];
+        }
+    }
+
+    @Override
+    public void weightedSum(float[] out, float[][] xs, float[] w, int count, int n) {
+        for (int i = 0; i < n; i++) {
+            float acc = 0f;
+            for (int k = 0; k < count; k++) {
+                acc = acc + w[k] * xs[k][i];
+            }
+            out[i] = acc;
+        }
+    }
+
+    @Override
+    public void abs(float[] out, float[] a, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = Math.abs(a[i]);
+        }
+    }
+
+    @Override
+    public double dot(float[] a, float[] b, int n) {
+        double[] p = new double[PARTIALS];
+        for (int i = 0; i < n; i++) {
+            p[i % PARTIALS] += (double) a[i] * b[i];
+        }
+        return fold(p);
+    }
+
+    @Override
+    public double sumSquares(float[] a, int n) {
+        double[] p = new double[PARTIALS];
+        for (int i = 0; i < n; i++) {
+            p[i % PARTIALS] += (double) a[i] * a[i];
+        }
+        return fold(p);
+    }
+
+    @Override
+    public double sumAbs(float[] a, int n) {
+        double[] p = new double[PARTIALS];
+        for (int i = 0; i < n; i++) {
+            p[i % PARTIALS] += Math.abs((double) a[i]);
+        }
+        return fold(p);
+    }
+
+    /** The fixed final order of a reduction: pairwise, ((p0+p1)+(p2+p3)) + ((p4+p5)+(p6+p7)). */
+    static double fold(double[] p) {
+        return ((p[0] + p[1]) + (p[2] + p[3])) + ((p[4] + p[5]) + (p[6] + p[7]));
+    }
+}

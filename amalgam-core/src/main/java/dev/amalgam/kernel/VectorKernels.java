@@ -1,0 +1,321 @@
+package dev.amalgam.kernel;
+
+import dev.amalgam.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
+import jdk.incubator.vector.DoubleVector;
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.ShortVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShape;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The SIMD kernels ({@code jdk.incubator.vector}), bit-identical to {@link ScalarKernels}. The bf16 path is the
+ * one java-stack.md §3d measured at DRAM bandwidth: a half-width {@code ShortVector} load, {@code convertShape(S2I)}
+ * to a full-width {@code IntVector}, a shift by 16 and a reinterpretation as floats. binary16 has no such shortcut
+ * in the Vector API, so it is decoded and encoded with integer and float lane operations that reproduce the JDK's
+ * round-to-nearest-even exactly (normals by bias arithmetic, subnormals by the "add 0.5f" alignment trick).
+ * Every loop ends with a scalar tail written exactly like the reference.
+ */
+public final class VectorKernels implements Kernels {
+    private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Integer> I = VectorSpecies.of(int.class, F.vectorShape());
+    private static final VectorSpecies<Short> S =
+            VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
+    private static final int L = F.length();
+    /** Reductions: 8 floats widen into two 4-lane double vectors, the 8 partial sums of the reference. */
+    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
+    private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
+
+    /** The reference, for dtypes without a vector path and for the tails of loops. */
+    private static final ScalarKernels REF = new ScalarKernels();
+
+    int floatLanes() {
+        return L;
+    }
+
+    @Override
+    public String description() {
+        return "vector (jdk.incubator.vector, " + F.vectorBitSize() + "-bit, " + L + " float lanes)";
+    }
+
+    @Override
+    public void toFloat(DType dt, MemorySegment src, long byteOffset, float[] dst, int dstOff, int n) {
+        switch (dt) {
+            case BF16 -> bf16ToFloat(src, byteOffset, dst, dstOff, n);
+            case F16 -> f16ToFloat(src, byteOffset, dst, dstOff, n);
+            default -> REF.toFloat(dt, src, byteOffset, dst, dstOff, n);
+        }
+    }
+
+    @Override
+    public void fromFloat(DType dt, float[] src, int srcOff, int n, MemorySegment dst, long byteOffset) {
+        switch (dt) {
+            case BF16 -> floatToBf16(src, srcOff, n, dst, byteOffset);
+            case F16 -> floatToF16(src, srcOff, n, dst, byteOffset);
+            default -> REF.fromFloat(dt, src, srcOff, n, dst, byteOffset);
+        }
+    }
+
+    private static void bf16ToFloat(MemorySegment src, long byteOffset, float[] dst, int dstOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            ShortVector s = ShortVector.fromMemorySegment(S, src, byteOffset + 2L * i, LE);
+            IntVector x = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
+            x.lanewise(VectorOperators.LSHL, 16).reinterpretAsFloats().intoArray(dst, dstOff + i);
+        }
+        if (i < n) {
+            REF.toFloat(DType.BF16, src, byteOffset + 2L * i, dst, dstOff + i, n - i);
+        }
+    }
+
+    private static void floatToBf16(float[] src, int srcOff, int n, MemorySegment dst, long byteOffset) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            IntVector x = FloatVector.fromArray(F, src, srcOff + i).reinterpretAsInts();
+            IntVector hi = x.lanewise(VectorOperators.LSHR, 16);
+            IntVector rounded = x.add(hi.and(1)).add(0x7FFF).lanewise(VectorOperators.LSHR, 16);
+            VectorMask<Integer> nan = x.and(0x7FFFFFFF).compare(VectorOperators.GT, 0x7F800000);
+            IntVector r = rounded.blend(hi.or(0x40), nan);
+            ((ShortVector) r.convertShape(VectorOperators.I2S, S, 0)).intoMemorySegment(dst, byteOffset + 2L * i, LE);
+        }
+        if (i < n) {
+            REF.fromFloat(DType.BF16, src, srcOff + i, n - i, dst, byteOffset + 2L * i);
+        }
+    }
+
+    private static void f16ToFloat(MemorySegment src, long byteOffset, float[] dst, int dstOff, int n) {
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            ShortVector s = ShortVector.fromMemorySegment(S, src, byteOffset + 2L * i, LE);
+            IntVector h = (IntVector) s.convertShape(VectorOperators.S2I, I, 0);
+            IntVector sign = h.and(0x8000).lanewise(VectorOperators.LSHL, 16);
+            IntVector mag = h.and(0x7FFF);
+            IntVector shifted = mag.lanewise(VectorOperators.LSHL, 13);
+            // exponent rebias by a power-of-two multiply: exact for normals and subnormals alike
+            IntVector finite = shifted.reinterpretAsFloats().mul(0x1p112f).reinterpretAsInts();
+            IntVector special = shifted.or(0x7F800000);
+            special = special.blend(special.or(0x00400000), mag.compare(VectorOperators.GT, 0x7C00));
+            IntVector bits = finite.blend(special, mag.compare(VectorOperators.GE, 0x7C00)).or(sign);
+            bits.reinterpretAsFloats().intoArray(dst, dstOff + i);
+        }
+        if (i < n) {
+            REF.toFloat(DType.F16, src, byteOffset + 2L * i, dst, dstOff + i, n - i);
+        }
+    }
+
+    private static void floatToF16(float[] src, int srcOff, int n, MemorySegment dst, long byteOffset) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            IntVector x = FloatVector.fromArray(F, src, srcOff + i).reinterpretAsInts();
+            IntVector sign = x.lanewise(VectorOperators.LSHR, 16).and(0x8000);
+            IntVector a = x.and(0x7FFFFFFF);
+            IntVector mant13 = a.lanewise(VectorOperators.LSHR, 13);
+            // normal range: rebias the exponent (-112 << 23), add just under half an ulp plus the odd bit (RNE)
+            IntVector normal = a.add(0xC8000FFF).add(mant13.and(1)).lanewise(VectorOperators.LSHR, 13);
+            // below 2^-14: adding 0.5f aligns the value to units of 2^-24 with the FPU's round-to-nearest-even
+            IntVector sub = a.reinterpretAsFloats().add(0.5f).reinterpretAsInts().sub(0x3F000000);
+            IntVector r = normal.blend(sub, a.compare(VectorOperators.LT, 0x38800000));
+            r = r.blend(0x7C00, a.compare(VectorOperators.GE, 0x47800000));
+            r = r.blend(mant13.and(0x3FF).or(0x7E00), a.compare(VectorOperators.GT, 0x7F800000));
+            ((ShortVector) r.or(sign).convertShape(VectorOperators.I2S, S, 0))
+                    .intoMemorySegment(dst, byteOffset + 2L * i, LE);
+        }
+        if (i < n) {
+            REF.fromFloat(DType.F16, src, srcOff + i, n - i, dst, byteOffset + 2L * i);
+        }
+    }
+
+    @Override
+    public void scale(float[] out, float[] a, float s, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(F, a, i).mul(s).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = a[i] * s;
+        }
+    }
+
+    @Override
+    public void divide(float[] out, float[] a, float d, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(F, a, i).div(d).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = a[i] / d;
+        }
+    }
+
+    @Override
+    public void axpy(float[] acc, float[] x, float w, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(F, acc, i).add(FloatVector.fromArray(F, x, i).mul(w)).intoArray(acc, i);
+        }
+        for (; i < n; i++) {
+            acc[i] = acc[i] + w * x[i];
+        }
+    }
+
+    @Override
+    public void add(float[] out, float[] a, float[] b, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(F, a, i).add(FloatVector.fromArray(F, b, i)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = a[i] + b[i];
+        }
+    }
+
+    @Override
+    public void sub(float[] out, float[] a, float[] b, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(F, a, i).sub(FloatVector.fromArray(F, b, i)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = a[i] - b[i];
+        }
+    }
+
+    @Override
+    public void mul(float[] out, float[] a, float[] b, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(F, a, i).mul(FloatVector.fromArray(F, b, i)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = a[i] * b[i];
+        }
+    }
+
+    @Override
+    public void lerp(float[] out, float[] a, float[] b, float t, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector va = FloatVector.fromArray(F, a, i);
+            va.add(FloatVector.fromArray(F, b, i).sub(va).mul(t)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = a[i] + t * (b[i] - a[i]);
+        }
+    }
+
+    @Override
+    public void blend(float[] out, float[] a, float wa, float[] b, float wb, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(F, a, i).mul(wa).add(FloatVector.fromArray(F, b, i).mul(wb)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = wa * a[i] + wb * b[i];
+        }
+    }
+
+    @Override
+    public void weightedSum(float[] out, float[][] xs, float[] w, int count, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector acc = FloatVector.zero(F);
+            for (int k = 0; k < count; k++) {
+                acc = acc.add(FloatVector.fromArray(F, xs[k], i).mul(w[k]));
+            }
+            acc.intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            float acc = 0f;
+            for (int k = 0; k < count; k++) {
+                acc = acc + w[k] * xs[k][i];
+            }
+            out[i] = acc;
+        }
+    }
+
+    @Override
+    public void abs(float[] out, float[] a, int n) {
+        int i = 0;
+        for (int bound = I.loopBound(n); i < bound; i += L) {
+            // clear the sign bit, as Math.abs(float) does (NaN payloads included)
+            FloatVector.fromArray(F, a, i).reinterpretAsInts().and(0x7FFFFFFF).reinterpretAsFloats().intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = Math.abs(a[i]);
+        }
+    }
+
+    @Override
+    public double dot(float[] a, float[] b, int n) {
+        DoubleVector acc0 = DoubleVector.zero(D4);
+        DoubleVector acc1 = DoubleVector.zero(D4);
+        int i = 0;
+        for (int bound = F8.loopBound(n); i < bound; i += 8) {
+            FloatVector va = FloatVector.fromArray(F8, a, i);
+            FloatVector vb = FloatVector.fromArray(F8, b, i);
+            acc0 = acc0.add(lo(va).mul(lo(vb)));
+            acc1 = acc1.add(hi(va).mul(hi(vb)));
+        }
+        double[] p = partials(acc0, acc1);
+        for (; i < n; i++) {
+            p[i % ScalarKernels.PARTIALS] += (double) a[i] * b[i];
+        }
+        return ScalarKernels.fold(p);
+    }
+
+    @Override
+    public double sumSquares(float[] a, int n) {
+        DoubleVector acc0 = DoubleVector.zero(D4);
+        DoubleVector acc1 = DoubleVector.zero(D4);
+        int i = 0;
+        for (int bound = F8.loopBound(n); i < bound; i += 8) {
+            FloatVector va = FloatVector.fromArray(F8, a, i);
+            DoubleVector l = lo(va);
+            DoubleVector h = hi(va);
+            acc0 = acc0.add(l.mul(l));
+            acc1 = acc1.add(h.mul(h));
+        }
+        double[] p = partials(acc0, acc1);
+        for (; i < n; i++) {
+            p[i % ScalarKernels.PARTIALS] += (double) a[i] * a[i];
+        }
+        return ScalarKernels.fold(p);
+    }
+
+    @Override
+    public double sumAbs(float[] a, int n) {
+        DoubleVector acc0 = DoubleVector.zero(D4);
+        DoubleVector acc1 = DoubleVector.zero(D4);
+        int i = 0;
+        for (int bound = F8.loopBound(n); i < bound; i += 8) {
+            FloatVector va = FloatVector.fromArray(F8, a, i);
+            acc0 = acc0.add(lo(va).abs());
+            acc1 = acc1.add(hi(va).abs());
+        }
+        double[] p = partials(acc0, acc1);
+        for (; i < n; i++) {
+            p[i % ScalarKernels.PARTIALS] += Math.abs((double) a[i]);
+        }
+        return ScalarKernels.fold(p);
+    }
+
+    private static DoubleVector lo(FloatVector v) {
+        return (DoubleVector) v.convertShape(VectorOperators.F2D, D4, 0);
+    }
+
+    private static DoubleVector hi(FloatVector v) {
+        return (DoubleVector) v.convertShape(VectorOperators.F2D, D4, 1);
+    }
+
+    private static double[] partials(DoubleVector acc0, DoubleVector acc1) {
+        double[] p = new double[ScalarKernels.PARTIALS];
+        acc0.intoArray(p, 0);
+        acc1.intoArray(p, 4);
+        return p;
+    }
+}

@@ -1,0 +1,230 @@
+package dev.amalgam.kernel;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.amalgam.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * Differential tests: the vector kernels must give the same bits as the scalar reference over awkward lengths
+ * (empty, shorter than a vector, one off a multiple of the lane count, long with a tail) and special values.
+ */
+class VectorKernelsTest {
+    private static final ScalarKernels SCALAR = new ScalarKernels();
+    private static final VectorKernels VECTOR = new VectorKernels();
+    private static final int[] LENGTHS = {0, 1, 7, 15, 16, 17, 1023, 4097};
+
+    /** ±0, subnormals, normals at the edges, ±Inf, quiet/signalling NaNs of both signs, bf16 and f16 limits, ties. */
+    static final float[] SPECIALS = {
+            0f, -0f, Float.MIN_VALUE, -Float.MIN_VALUE, Float.intBitsToFloat(0x007FFFFF), Float.MIN_NORMAL,
+            Float.MAX_VALUE, -Float.MAX_VALUE, Float.POSITIVE_INFINITY, Float.NEGATIVE_INFINITY, Float.NaN,
+            Float.intBitsToFloat(0xFFC00000), Float.intBitsToFloat(0x7F800001), Float.intBitsToFloat(0xFF812345),
+            Float.intBitsToFloat(0x7FBFFFFF),
+            Float.intBitsToFloat(0x7F7F0000), Float.intBitsToFloat(0x7F7F7FFF), Float.intBitsToFloat(0x7F7F8000),
+            Float.intBitsToFloat(0xFF7F8000), Float.intBitsToFloat(0x3F808000), Float.intBitsToFloat(0x3F818000),
+            65504f, -65504f, 65519.996f, 65520f, 65536f, 0x1p-24f, 0x1p-25f, 0x1.8p-25f, 3 * 0x1p-26f, 0x1p-14f,
+            0x1.ffcp-15f, 0x1.ffep-15f, 1f, -1f, 1.0009766f, 1.00048828125f, 1e-40f, -1e-45f, 2048.5f};
+
+    static Stream<Integer> lengths() {
+        return IntStream.of(LENGTHS).boxed();
+    }
+
+    private static float[] values(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            v[i] = switch (r.nextInt(4)) {
+                case 0 -> SPECIALS[r.nextInt(SPECIALS.length)];
+                case 1 -> Float.intBitsToFloat(r.nextInt()); // any bit pattern
+                case 2 -> (float) r.nextGaussian() * 0.02f;
+                default -> (float) ((r.nextDouble() - 0.5) * 131072); // straddles the f16 range
+            };
+        }
+        // the specials also sit at the front, inside full vectors, whatever the seed draws
+        System.arraycopy(SPECIALS, 0, v, 0, Math.min(n, SPECIALS.length));
+        return v;
+    }
+
+    /**
+     * Bit equality, except that any NaN equals any NaN when {@code anyNaN}: Java leaves the payload of a NaN produced
+     * by arithmetic on two NaNs unspecified (the CPU keeps one operand's, and the JIT may swap operands), so only
+     * conversions, whose NaN rule Amalgam defines, are compared bit for bit on NaNs.
+     */
+    private static void assertSameBits(float[] expected, float[] actual, String what, boolean anyNaN) {
+        for (int i = 0; i < expected.length; i++) {
+            int e = Float.floatToRawIntBits(expected[i]);
+            int a = Float.floatToRawIntBits(actual[i]);
+            if (e != a && !(anyNaN && Float.isNaN(expected[i]) && Float.isNaN(actual[i]))) {
+                throw new AssertionError(String.format("%s: element %d of %d differs: scalar %08x (%s), vector %08x (%s)",
+                        what, i, expected.length, e, expected[i], a, actual[i]));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void narrowingConversionsMatch(int n) {
+        float[] src = values(n + 3, 1000 + n);
+        for (DType dt : new DType[]{DType.BF16, DType.F16, DType.F32}) {
+            for (int srcOff : new int[]{0, 3}) {
+                int count = n;
+                byte[] s = new byte[count * dt.byteSize() + 5];
+                byte[] v = new byte[count * dt.byteSize() + 5];
+                // an odd byte offset: shards are not aligned to the element size in general
+                SCALAR.fromFloat(dt, src, srcOff, count, MemorySegment.ofArray(s), 1);
+                VECTOR.fromFloat(dt, src, srcOff, count, MemorySegment.ofArray(v), 1);
+                assertThat(v).as("%s n=%d srcOff=%d", dt, n, srcOff).isEqualTo(s);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void wideningConversionsMatch(int n) {
+        SplittableRandom r = new SplittableRandom(77 + n);
+        byte[] raw = new byte[4 * n + 7];
+        r.nextBytes(raw);
+        MemorySegment seg = MemorySegment.ofArray(raw);
+        for (DType dt : new DType[]{DType.BF16, DType.F16, DType.F32}) {
+            float[] s = new float[n + 2];
+            float[] v = new float[n + 2];
+            SCALAR.toFloat(dt, seg, 3, s, 2, n);
+            VECTOR.toFloat(dt, seg, 3, v, 2, n);
+            assertSameBits(s, v, dt + " n=" + n, false);
+        }
+    }
+
+    @Test
+    void everyHalfPrecisionPatternDecodesAlike() {
+        byte[] raw = new byte[2 * 65536];
+        for (int b = 0; b < 65536; b++) {
+            raw[2 * b] = (byte) b;
+            raw[2 * b + 1] = (byte) (b >>> 8);
+        }
+        for (DType dt : new DType[]{DType.BF16, DType.F16}) {
+            float[] s = new float[65536];
+            float[] v = new float[65536];
+            SCALAR.toFloat(dt, MemorySegment.ofArray(raw), 0, s, 0, 65536);
+            VECTOR.toFloat(dt, MemorySegment.ofArray(raw), 0, v, 0, 65536);
+            assertSameBits(s, v, dt + " decode", false);
+        }
+    }
+
+    @Test
+    void f16EncodingIsTheJdksRoundToNearestEvenAtEveryBoundary() {
+        // every f16 value, its float neighbours and the exact midpoints to the next value: where RNE is decided
+        float[] probe = new float[65536 * 6];
+        int k = 0;
+        for (int h = 0; h < 65536; h++) {
+            float f = Float.float16ToFloat((short) h);
+            if (Float.isNaN(f)) {
+                continue;
+            }
+            float next = Float.float16ToFloat((short) (h + 1));
+            float mid = Float.isFinite(next) && !Float.isNaN(next) && (h & 0x7FFF) != 0x7BFF
+                    ? (float) ((f + (double) next) / 2) : f;
+            probe[k++] = f;
+            probe[k++] = Math.nextUp(f);
+            probe[k++] = Math.nextDown(f);
+            probe[k++] = mid;
+            probe[k++] = Math.nextUp(mid);
+            probe[k++] = Math.nextDown(mid);
+        }
+        probe = Arrays.copyOf(probe, k);
+        byte[] v = new byte[2 * k];
+        VECTOR.fromFloat(DType.F16, probe, 0, k, MemorySegment.ofArray(v), 0);
+        for (int i = 0; i < k; i++) {
+            short got = (short) ((v[2 * i] & 0xFF) | (v[2 * i + 1] << 8));
+            short want = Float.floatToFloat16(probe[i]);
+            if (got != want) {
+                throw new AssertionError(String.format("f16 of %s (%08x): vector %04x, JDK %04x", probe[i],
+                        Float.floatToRawIntBits(probe[i]), got & 0xFFFF, want & 0xFFFF));
+            }
+        }
+    }
+
+    @Test
+    void narrowingASparseSweepOfAllFloatsMatches() {
+        // 2^32 / 4099 ≈ 1 M bit patterns spread over every exponent, sign and NaN payload
+        int n = (int) ((1L << 32) / 4099) + 1;
+        float[] src = new float[n];
+        for (int i = 0; i < n; i++) {
+            src[i] = Float.intBitsToFloat((int) (i * 4099L));
+        }
+        for (DType dt : new DType[]{DType.BF16, DType.F16}) {
+            byte[] s = new byte[2 * n];
+            byte[] v = new byte[2 * n];
+            SCALAR.fromFloat(dt, src, 0, n, MemorySegment.ofArray(s), 0);
+            VECTOR.fromFloat(dt, src, 0, n, MemorySegment.ofArray(v), 0);
+            assertThat(Arrays.mismatch(s, v)).as(dt + " first differing byte").isEqualTo(-1);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void arithmeticMatches(int n) {
+        float[] a = values(n, 1 + n);
+        float[] b = values(n, 2 + n);
+        float[] c = values(n, 3 + n);
+        for (String op : new String[]{"scale", "divide", "axpy", "add", "sub", "mul", "lerp", "blend", "weightedSum",
+                "abs"}) {
+            float[] s = run(SCALAR, op, a, b, c, n);
+            float[] v = run(VECTOR, op, a, b, c, n);
+            assertSameBits(s, v, op + " n=" + n, true);
+        }
+    }
+
+    private static float[] run(Kernels k, String op, float[] a, float[] b, float[] c, int n) {
+        float[] out = b.clone();
+        switch (op) {
+            case "scale" -> k.scale(out, a, 0.3f, n);
+            case "divide" -> k.divide(out, a, 1.7f, n);
+            case "axpy" -> k.axpy(out, a, -0.45f, n);
+            case "add" -> k.add(out, a, b, n);
+            case "sub" -> k.sub(out, a, b, n);
+            case "mul" -> k.mul(out, a, b, n);
+            case "lerp" -> k.lerp(out, a, b, 0.35f, n);
+            case "blend" -> k.blend(out, a, 0.6f, b, 0.7f, n);
+            case "weightedSum" -> k.weightedSum(out, new float[][]{a, b, c}, new float[]{0.2f, 0.3f, 0.5f}, 3, n);
+            case "abs" -> k.abs(out, a, n);
+            default -> throw new IllegalArgumentException(op);
+        }
+        return out;
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void reductionsMatch(int n) {
+        float[] a = values(n, 10 + n);
+        float[] b = values(n, 20 + n);
+        // finite values of a realistic magnitude as well, where the sums are numbers rather than Inf/NaN
+        SplittableRandom r = new SplittableRandom(n);
+        float[] x = new float[n];
+        float[] y = new float[n];
+        for (int i = 0; i < n; i++) {
+            x[i] = (float) r.nextGaussian();
+            y[i] = (float) r.nextGaussian() * 1e-3f;
+        }
+        for (float[][] p : new float[][][]{{a, b}, {x, y}}) {
+            assertSameSum(SCALAR.dot(p[0], p[1], n), VECTOR.dot(p[0], p[1], n), "dot n=" + n);
+            assertSameSum(SCALAR.sumSquares(p[0], n), VECTOR.sumSquares(p[0], n), "sumSquares n=" + n);
+            assertSameSum(SCALAR.sumAbs(p[1], n), VECTOR.sumAbs(p[1], n), "sumAbs n=" + n);
+        }
+        assertThat(VECTOR.dot(x, y, n)).as("a finite sum stays finite").isFinite();
+    }
+
+    private static void assertSameSum(double scalar, double vector, String what) {
+        if (Double.isNaN(scalar) && Double.isNaN(vector)) {
+            return; // payload unspecified, as for arithmetic
+        }
+        assertThat(Double.doubleToRawLongBits(vector)).as(what + ": " + scalar + " vs " + vector)
+                .isEqualTo(Double.doubleToRawLongBits(scalar));
+    }
+}
