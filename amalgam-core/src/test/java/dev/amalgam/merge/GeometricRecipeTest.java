@@ -205,4 +205,15 @@ class GeometricRecipeTest {
         float[] ram = TestMerges.read(tmp.resolve("ram"), "model.norm.weight");
         assertThat(ram[1]).isCloseTo(a[1] + ((b[1] - a[1]) + (c[1] - a[1])) / 2, within(1e-6f));
     }
+
+    @Test
+    void theMethodsAreRegisteredUnderTheirMergekitNames() {
+        for (String name : new String[]{"slerp", "nuslerp", "multislerp", "karcher", "model_stock", "nearswap",
+                "arcee_fusion", "ram", "ramplus_tl"}) {
+            assertThat(MethodRegistry.find(name)).as(name).get().extracting(m -> m.info().name()).isEqualTo(name);
+            assertThat(MethodRegistry.unknownMessage(name + "x", "")).as(name).doesNotContain("does not implement");
+        }
+        assertThat(MethodRegistry.unknownMessage("nu_slerp", "")).contains("Did you mean 'nuslerp'?");
+        assertThat(MethodRegistry.find("arcee_fusion").orElseThrow().info().random()).isTrue();
+    }
 }
