@@ -205,4 +205,68 @@ class GeometricRecipeTest {
         float[] ram = TestMerges.read(tmp.resolve("ram"), "model.norm.weight");
         assertThat(ram[1]).isCloseTo(a[1] + ((b[1] - a[1]) + (c[1] - a[1])) / 2, within(1e-6f));
     }
+
+    @Test
+    void theMethodsAreRegisteredUnderTheirMergekitNames() {
+        for (String name : new String[]{"slerp", "nuslerp", "multislerp", "karcher", "model_stock", "nearswap",
+                "arcee_fusion", "ram", "ramplus_tl"}) {
+            assertThat(MethodRegistry.find(name)).as(name).get().extracting(m -> m.info().name()).isEqualTo(name);
+            assertThat(MethodRegistry.unknownMessage(name + "x", "")).as(name).doesNotContain("does not implement");
+        }
+        assertThat(MethodRegistry.unknownMessage("nu_slerp", "")).contains("Did you mean 'nuslerp'?");
+        assertThat(MethodRegistry.find("arcee_fusion").orElseThrow().info().random()).isTrue();
+    }
+
+    @Test
+    void arceeFusionOnALargeTensorIsIdenticalForAnyThreadCount() throws Exception {
+        // a 1100×1000 embedding: more than 10⁶ elements, so the quantiles come from the seeded subsample
+        TinyModel.llama(1).fill((n, i) -> (float) Math.sin(i * 0.37)).with("model.embed_tokens.weight", DType.F32,
+                1100, 1000).write(tmp.resolve("p"));
+        // Gaussian changes (a periodic one would have no outliers above the fence)
+        TinyModel.llama(1).fill((n, i) -> (float) (Math.sin(i * 0.37) + 0.05 * new java.util.SplittableRandom(i)
+                        .nextGaussian()))
+                .with("model.embed_tokens.weight", DType.F32, 1100, 1000).write(tmp.resolve("q"));
+        String recipe = """
+                merge_method: arcee_fusion
+                base_model: p
+                models:
+                  - model: p
+                  - model: q
+                """;
+        TestMerges.merge(recipe, tmp, tmp.resolve("one"), 1, dev.amalgam.exec.ExecutionOptions.DEFAULT_SHARD_BYTES);
+        TestMerges.merge(recipe, tmp, tmp.resolve("four"), 4, 1_000_000);
+        float[] one = TestMerges.read(tmp.resolve("one"), "model.embed_tokens.weight");
+        float[] four = TestMerges.read(tmp.resolve("four"), "model.embed_tokens.weight");
+        ArrayTensors.assertAllClose(four, one, 0);
+        float[] p = TestMerges.read(tmp.resolve("p"), "model.embed_tokens.weight");
+        int kept = 0;
+        for (int i = 0; i < one.length; i++) {
+            kept += one[i] != p[i] ? 1 : 0;
+        }
+        assertThat(kept).isPositive().isLessThan(one.length / 5);
+    }
+
+    @Test
+    void slerpOfBf16ModelsKeepsBf16AndItsEndpointsExactly() throws Exception {
+        TinyModel.llama(3).dtype(DType.BF16).fill((n, i) -> 1f + i / 100f).write(tmp.resolve("a16"));
+        TinyModel.llama(3).dtype(DType.BF16).fill((n, i) -> (i % 2 == 0 ? 1 : -1) * (2f - i / 50f))
+                .write(tmp.resolve("b16"));
+        TestMerges.merge("""
+                merge_method: slerp
+                base_model: a16
+                models:
+                  - model: a16
+                  - model: b16
+                parameters:
+                  t: [0, 1]
+                """, tmp, tmp.resolve("out"));
+        String name = "model.layers.%d.mlp.down_proj.weight";
+        try (var m = dev.amalgam.io.model.ModelFolder.open(tmp.resolve("out"))) {
+            assertThat(m.tensor(name.formatted(1)).orElseThrow().info().dtype()).isEqualTo(DType.BF16);
+        }
+        assertThat(TestMerges.read(tmp.resolve("out"), name.formatted(0)))
+                .containsExactly(TestMerges.read(tmp.resolve("a16"), name.formatted(0)));
+        assertThat(TestMerges.read(tmp.resolve("out"), name.formatted(2)))
+                .containsExactly(TestMerges.read(tmp.resolve("b16"), name.formatted(2)));
+    }
 }
