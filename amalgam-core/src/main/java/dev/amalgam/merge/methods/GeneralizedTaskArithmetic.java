@@ -93,12 +93,17 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
             double eps = p.number("epsilon");
             if (density > 0 && density < 1 && (density - eps <= 0 || density + eps >= 1)) {
                 return String.format(Locale.ROOT, "model '%s', tensor %s: %s needs density ± epsilon inside (0, 1),"
-                                + " but density %s and epsilon %s give [%.4g, %.4g]; lower epsilon or move density",
-                        ctx.inputModels().get(i), ctx.outputName(), variant.name(), density, eps, density - eps,
-                        density + eps);
+                                + " but density %s and epsilon %s give [%s, %s]; lower epsilon or move density",
+                        ctx.inputModels().get(i), ctx.outputName(), variant.name(), density, eps,
+                        round(density - eps), round(density + eps));
             }
         }
         return null;
+    }
+
+    /** For messages: 0.9 + 0.15 shows as 1.05, not 1.0500000000000003. */
+    private static double round(double x) {
+        return Math.round(x * 1e9) / 1e9;
     }
 
     @Override
