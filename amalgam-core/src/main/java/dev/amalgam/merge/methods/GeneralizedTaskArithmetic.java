@@ -77,6 +77,10 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
             return "merge method " + variant.name() + " needs a base model (task vectors are taken against it);"
                     + " add `base_model: <model>` to the recipe";
         }
+        String notNumeric = NumericParams.check(info, ctx);
+        if (notNumeric != null) {
+            return notNumeric;
+        }
         if (!variant.usesEpsilon()) {
             return null;
         }
@@ -89,44 +93,36 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
             double eps = p.number("epsilon");
             if (density > 0 && density < 1 && (density - eps <= 0 || density + eps >= 1)) {
                 return String.format(Locale.ROOT, "model '%s', tensor %s: %s needs density ± epsilon inside (0, 1),"
-                                + " but density %s and epsilon %s give [%.4g, %.4g]; lower epsilon or move density",
-                        ctx.inputModels().get(i), ctx.outputName(), variant.name(), density, eps, density - eps,
-                        density + eps);
+                                + " but density %s and epsilon %s give [%s, %s]; lower epsilon or move density",
+                        ctx.inputModels().get(i), ctx.outputName(), variant.name(), density, eps,
+                        round(density - eps), round(density + eps));
             }
         }
         return null;
     }
 
+    /** For messages: 0.9 + 0.15 shows as 1.05, not 1.0500000000000003. */
+    private static double round(double x) {
+        return Math.round(x * 1e9) / 1e9;
+    }
+
+    /** One model's task vector, ready for the final pass: its sparsity mask, rescale factor and weight. */
+    private record Prepared(ValueSource delta, SparseMask mask, float scale, float weight) {
+    }
+
     @Override
     public void merge(TensorMergeContext ctx, TensorInputs inputs, TensorOutput output) {
         int base = ctx.baseIndex();
-        long numel = inputs.numel();
-        long[] shape = inputs.shape();
-        List<Integer> models = new ArrayList<>();
-        for (int i = 0; i < inputs.count(); i++) {
-            if (i != base) {
-                models.add(i);
-            }
-        }
+        List<Prepared> models = prepare(ctx, inputs);
         int m = models.size();
-        ValueSource[] deltas = new ValueSource[m];
-        SparseMask[] masks = new SparseMask[m];
-        float[] scales = new float[m];
         float[] weights = new float[m];
-        CounterRandom tensorStream = new CounterRandom(ctx.seed(), ctx.outputName());
-        boolean rescale = ctx.params().bool("rescale");
         for (int k = 0; k < m; k++) {
-            int i = models.get(k);
-            ResolvedParams p = ctx.inputParams().get(i);
-            deltas[k] = new TaskVectorSource(inputs, i, base);
-            masks[k] = variant.sparsification().mask(deltas[k], shape, p.number("density", 1.0),
-                    p.number("gamma", 0.01), p.number("epsilon", 0.15), tensorStream.substream(i));
-            scales[k] = rescale ? (float) L1Rescale.factor(deltas[k], numel, masks[k]) : 1f;
-            weights[k] = (float) p.number("weight");
+            weights[k] = models.get(k).weight();
         }
         boolean normalize = ctx.params().bool("normalize");
         float lambda = (float) ctx.params().number("lambda");
 
+        long numel = inputs.numel();
         int chunk = (int) Math.min(CHUNK, Math.max(1, numel));
         float[] b = new float[chunk];
         float[][] wd = new float[m][chunk];
@@ -142,10 +138,11 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
                 continue;
             }
             for (int k = 0; k < m; k++) {
-                deltas[k].read(off, wd[k], n);
-                masks[k].apply(wd[k], n, off);
-                TaskVectorKernels.scale(wd[k], n, scales[k]);
-                TaskVectorKernels.scale(wd[k], n, weights[k]);
+                Prepared p = models.get(k);
+                p.delta().read(off, wd[k], n);
+                p.mask().apply(wd[k], n, off);
+                TaskVectorKernels.scale(wd[k], n, p.scale());
+                TaskVectorKernels.scale(wd[k], n, p.weight());
             }
             if (variant.signConsensus()) {
                 SignConsensus.disjointSum(wd, weights, m, n, mixed, div);
@@ -155,5 +152,30 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
             TaskVectorKernels.finish(b, mixed, div, n, normalize, lambda, out);
             output.write(off, out, 0, n);
         }
+    }
+
+    /**
+     * Sparsifies every non-base input's task vector (a few streaming passes each) and computes its L1 rescale
+     * factor. Each input draws from its own substream, keyed by its position among the inputs (recipe order).
+     */
+    private List<Prepared> prepare(TensorMergeContext ctx, TensorInputs inputs) {
+        int base = ctx.baseIndex();
+        long numel = inputs.numel();
+        long[] shape = inputs.shape();
+        boolean rescale = ctx.params().bool("rescale");
+        CounterRandom tensorStream = new CounterRandom(ctx.seed(), ctx.outputName());
+        List<Prepared> models = new ArrayList<>();
+        for (int i = 0; i < inputs.count(); i++) {
+            if (i == base) {
+                continue;
+            }
+            ResolvedParams p = ctx.inputParams().get(i);
+            ValueSource delta = new TaskVectorSource(inputs, i, base);
+            SparseMask mask = variant.sparsification().mask(delta, shape, p.number("density", 1.0),
+                    p.number("gamma", 0.01), p.number("epsilon", 0.15), tensorStream.substream(i));
+            float scale = rescale ? (float) L1Rescale.factor(delta, numel, mask) : 1f;
+            models.add(new Prepared(delta, mask, scale, (float) p.number("weight")));
+        }
+        return models;
     }
 }

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import dev.amalgam.error.ConfigException;
 import dev.amalgam.exec.ExecutionOptions;
+import dev.amalgam.tensor.Conversions;
 import dev.amalgam.tensor.DType;
 import dev.amalgam.testing.TestMerges;
 import dev.amalgam.testing.TestResources;
@@ -156,5 +157,35 @@ class TaskArithmeticRecipeTest {
         byte[] one = Files.readAllBytes(tmp.resolve("j1/model.safetensors"));
         assertThat(Files.readAllBytes(tmp.resolve("j4/model.safetensors"))).as("-j 4 vs -j 1").isEqualTo(one);
         assertThat(Files.readAllBytes(tmp.resolve("seed43/model.safetensors"))).as("seed 43 vs 42").isNotEqualTo(one);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"ties", "dare_ties", "breadcrumbs_ties", "della_linear"})
+    void halfPrecisionInputsAreComputedInFloat32AndRoundedOnce(String name) throws Exception {
+        // fp16 and sharded bf16 fine-tunes on a float32 base: the float16 output must be exactly the float32
+        // result rounded once to nearest-even
+        Path golden = TestResources.golden();
+        String recipe = """
+                merge_method: %s
+                base_model: ./models/base
+                models:
+                  - model: ./models/ft_a_fp16
+                    parameters: {weight: 0.6, density: 0.5, epsilon: 0.1}
+                  - model: ./models/ft_b_bf16
+                    parameters: {weight: 0.4, density: 0.7, epsilon: 0.1}
+                  - model: ./models/ft_a_bf16_sharded
+                    parameters: {weight: 0.3, density: 0.6, epsilon: 0.1}
+                """.formatted(name);
+        TestMerges.merge(recipe + "dtype: float32\n", golden, tmp.resolve("f32"));
+        TestMerges.merge(recipe + "out_dtype: float16\n", golden, tmp.resolve("f16"));
+        for (String t : List.of("model.embed_tokens.weight", "model.layers.2.mlp.up_proj.weight",
+                "model.layers.3.input_layernorm.weight")) {
+            float[] wide = TestMerges.read(tmp.resolve("f32"), t);
+            float[] half = TestMerges.read(tmp.resolve("f16"), t);
+            for (int i = 0; i < wide.length; i++) {
+                float rounded = Conversions.f16ToFloat(Conversions.floatToF16(wide[i]));
+                assertThat(half[i]).as("%s[%d]", t, i).isEqualTo(rounded);
+            }
+        }
     }
 }
