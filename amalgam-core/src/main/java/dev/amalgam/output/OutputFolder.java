@@ -188,6 +188,15 @@ public final class OutputFolder implements AutoCloseable {
         }
     }
 
+    /** Refuses an output path whose replacement (with --force) would delete {@code file}, e.g. the recipe itself. */
+    public static void checkFileOutside(Path target, Path file, String what) {
+        Path out = resolved(target);
+        if (resolved(file).startsWith(out) && Files.exists(out)) {
+            throw new ConfigException(what + " " + file + " is inside the output path " + target + "; replacing the"
+                    + " output would delete it. Choose another output path (nothing was changed)");
+        }
+    }
+
     /** The real path of the deepest existing ancestor, joined with the rest: symlinks cannot hide an overlap. */
     private static Path resolved(Path p) {
         Path abs = p.toAbsolutePath().normalize();
