@@ -139,14 +139,16 @@ public final class OutputFolder implements AutoCloseable {
      * Stops further commits and removes every unfinished output folder of this JVM. Runs as a shutdown hook; the
      * CLI calls it from its own hook too, to tell the user what was removed. Idempotent.
      *
-     * @return every folder removed this way so far
+     * @return every unfinished output folder removed this way so far
      */
     public static List<Path> abandonAll() {
         synchronized (LOCK) {
             shuttingDown = true;
             for (Path p : LIVE) {
                 deleteQuietly(p);
-                REMOVED.add(p);
+                if (p.getFileName().toString().contains(".amalgam-partial-")) {
+                    REMOVED.add(p); // an old output set aside by a finished --force commit is not news to report
+                }
             }
             LIVE.clear();
             return List.copyOf(REMOVED);
