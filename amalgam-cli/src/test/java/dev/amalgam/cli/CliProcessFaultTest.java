@@ -18,7 +18,7 @@ import org.junit.jupiter.api.condition.OS;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Faults that only a real process shows: Ctrl-C and SIGTERM in the middle of writing (the shutdown hook removes the
+ * Faults that only a real process shows: Ctrl-C and SIGTERM in the middle of writing or before any output (the shutdown hook removes the
  * temporary output and says so), a file-size limit and a full disk refusing a write (the OS error reaches the user
  * with exit code 4). Each test runs the real CLI in a child JVM. The merge is stopped mid-write with the
  * {@code amalgam.faultInjection=pause-after:N} test hook; the write failures are genuine: {@code ulimit -f} and a
@@ -146,6 +146,38 @@ class CliProcessFaultTest {
     @Test
     void sigtermMidWriteRemovesTheTemporaryOutputAndExits143() throws Exception {
         interruptMidWrite("TERM", 143);
+    }
+
+    /**
+     * Ctrl-C before any output exists: the recipe is a named pipe, so the child blocks while reading it (opening
+     * the pipe for writing here returns only once the child has opened it for reading, so its JVM is up).
+     */
+    @Test
+    void ctrlCBeforeAnyOutputSaysNothingWasWritten() throws Exception {
+        Path fifo = tmp.resolve("recipe.yml");
+        assumeTrue(succeeds("mkfifo", fifo.toString()), "mkfifo is not available");
+        List<String> cmd = new ArrayList<>(java());
+        cmd.addAll(List.of("merge", fifo.toString(), parent.resolve("merged").toString()));
+        Child c = start(defaultSigint(cmd));
+        var opener = java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
+            Thread t = new Thread(r, "fifo-opener");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            var writer = opener.submit(() -> new java.io.FileOutputStream(fifo.toFile()))
+                    .get(WAIT_SECONDS, TimeUnit.SECONDS);
+            try (writer) {
+                assertThat(succeeds("kill", "-INT", String.valueOf(c.process().pid()))).isTrue();
+                assertThat(c.exit()).as(c.err()).isEqualTo(130);
+            }
+        } finally {
+            opener.shutdownNow();
+            c.process().destroyForcibly();
+        }
+        assertThat(c.err()).contains("error: interrupted (Ctrl-C or a termination signal); nothing had been written.");
+        noStackTrace(c.err());
+        assertThat(outputs()).isEmpty();
     }
 
     @Test
