@@ -30,6 +30,7 @@ public final class OutputFolder implements AutoCloseable {
     private static final Object LOCK = new Object();
     private static final Set<Path> LIVE = new LinkedHashSet<>();
     private static final List<Path> REMOVED = new ArrayList<>();
+    private static final java.util.Map<Path, Path> CREATED_PARENTS = new java.util.HashMap<>();
     private static boolean shuttingDown;
 
     static {
@@ -56,15 +57,24 @@ public final class OutputFolder implements AutoCloseable {
         Path abs = target.toAbsolutePath().normalize();
         checkTarget(abs, force);
         Path parent = abs.getParent();
+        // the folders this merge creates above its output, removed again (when empty) if it does not finish
+        Path firstCreated = null;
+        for (Path p = parent; p != null && !Files.exists(p); p = p.getParent()) {
+            firstCreated = p;
+        }
         try {
             Files.createDirectories(parent);
             Path temp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".amalgam-partial-");
             synchronized (LOCK) {
                 if (shuttingDown) {
                     deleteQuietly(temp);
+                    removeEmptyParents(temp, firstCreated);
                     throw interrupted(abs);
                 }
                 LIVE.add(temp);
+                if (firstCreated != null) {
+                    CREATED_PARENTS.put(temp, firstCreated);
+                }
             }
             return new OutputFolder(abs, temp, force);
         } catch (IOException e) {
@@ -110,6 +120,7 @@ public final class OutputFolder implements AutoCloseable {
                     if (!force) {
                         // keep the finished result: it is complete, and deleting it would lose the user's work
                         LIVE.remove(temp);
+                        CREATED_PARENTS.remove(temp);
                         committed = true;
                         throw new ConfigException("output folder " + target + " appeared while merging; it was left"
                                 + " as it was, and the finished result is in " + temp + " (move it yourself)");
@@ -122,6 +133,7 @@ public final class OutputFolder implements AutoCloseable {
                 move(temp, target);
                 committed = true;
                 LIVE.remove(temp);
+                CREATED_PARENTS.remove(temp);
             } catch (IOException e) {
                 throw new IoFailureException("cannot move the finished output from " + temp + " to " + target + ": "
                         + IoMessages.describe(e), e);
@@ -146,6 +158,7 @@ public final class OutputFolder implements AutoCloseable {
             shuttingDown = true;
             for (Path p : LIVE) {
                 deleteQuietly(p);
+                removeEmptyParents(p, CREATED_PARENTS.remove(p));
                 if (p.getFileName().toString().contains(".amalgam-partial-")) {
                     REMOVED.add(p); // an old output set aside by a finished --force commit is not news to report
                 }
@@ -231,6 +244,21 @@ public final class OutputFolder implements AutoCloseable {
             synchronized (LOCK) {
                 deleteQuietly(temp);
                 LIVE.remove(temp);
+                removeEmptyParents(temp, CREATED_PARENTS.remove(temp));
+            }
+        }
+    }
+
+    /** Deletes the empty folders from {@code dir}'s parent up to {@code top}, which this merge created. */
+    private static void removeEmptyParents(Path dir, Path top) {
+        if (top == null) {
+            return;
+        }
+        for (Path p = dir.getParent(); p != null && p.startsWith(top); p = p.getParent()) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                return; // not empty (someone else put something there) or not ours to remove
             }
         }
     }

@@ -103,6 +103,21 @@ class MergeFaultTest {
     }
 
     @Test
+    void foldersCreatedForTheOutputAreRemovedToo() throws Exception {
+        Throwable t = mergeFailing(outParent.resolve("new/deeper/merged"), false, 3, 2,
+                ExecutionOptions.DEFAULT_SHARD_BYTES);
+        assertThat(t).isInstanceOf(IoFailureException.class);
+        assertOnlyInOutputs();
+        // a folder that existed before is kept even when empty
+        Files.createDirectories(outParent.resolve("mine"));
+        mergeFailing(outParent.resolve("mine/new/merged"), false, 3, 1, ExecutionOptions.DEFAULT_SHARD_BYTES);
+        assertOnlyInOutputs("mine");
+        try (Stream<Path> s = Files.list(outParent.resolve("mine"))) {
+            assertThat(s).isEmpty();
+        }
+    }
+
+    @Test
     void failureWithForceLeavesTheExistingOutputUntouched() throws Exception {
         Path out = outParent.resolve("merged");
         TestMerges.merge(RECIPE, tmp, out);
