@@ -63,6 +63,13 @@ public final class Main {
         } catch (OutOfMemoryError e) {
             System.err.println("error: out of memory. Give the JVM more heap (JAVA_OPTS=-Xmx...) or lower -j.");
             return 1;
+        } catch (InternalError e) {
+            if (!dev.amalgam.error.IoMessages.isMappedReadFault(e)) {
+                throw e;
+            }
+            var ae = dev.amalgam.error.IoMessages.mappedReadFault(e);
+            System.err.println("error: " + ae.getMessage());
+            return ae.exitCode();
         }
     }
 

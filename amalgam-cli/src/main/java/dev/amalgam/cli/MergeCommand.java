@@ -121,6 +121,7 @@ final class MergeCommand implements Callable<Integer> {
         }
         // Cheap checks first: a recipe problem or an existing output must fail before any model is opened.
         OutputFolder.checkTarget(outPath, force);
+        OutputFolder.checkFileOutside(outPath, config, "the recipe");
         MergeConfiguration cfg = ConfigParser.parse(config);
         long seed = randomSeed != null ? randomSeed : DEFAULT_SEED;
         long start = System.nanoTime();

@@ -180,6 +180,14 @@ class CliErrorTest {
     }
 
     @Test
+    void forceCannotReplaceTheFolderHoldingTheRecipe() throws Exception {
+        Path r = recipe(LINEAR);
+        CliTest.Run run = fails(2, "merge", r.toString(), tmp.toString(), "--force");
+        assertThat(run.err()).contains("the recipe " + r + " is inside the output path " + tmp);
+        assertThat(r).exists();
+    }
+
+    @Test
     void writeFailureMidMergeIsExitCode4AndLeavesNothing() throws Exception {
         System.setProperty(FaultInjection.PROPERTY, "fail-after:3");
         CliTest.Run r = mergeFails(4, recipe(LINEAR), "-j", "2");

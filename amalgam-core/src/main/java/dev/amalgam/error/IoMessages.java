@@ -36,6 +36,22 @@ public final class IoMessages {
         return reason + hint;
     }
 
+    /**
+     * True for the JVM's report of a SIGBUS on a memory-mapped file: the file shrank (truncated, replaced, or
+     * re-downloaded by another program) after it was mapped, or the device failed.
+     */
+    public static boolean isMappedReadFault(Throwable t) {
+        return t instanceof InternalError && t.getMessage() != null
+                && t.getMessage().contains("fault occurred in an unsafe memory access");
+    }
+
+    /** The user's message for {@link #isMappedReadFault}; exit code 4. */
+    public static IoFailureException mappedReadFault(Throwable cause) {
+        return new IoFailureException("an input model file became unreadable while the merge was reading it (it was"
+                + " truncated or replaced by another program, or the disk failed); make sure nothing writes the input"
+                + " models during a merge, check them with `amalgam validate`, and run the merge again", cause);
+    }
+
     private static String reason(IOException e) {
         if (e instanceof FileSystemException fse) {
             String why = fse.getReason();

@@ -174,6 +174,9 @@ public final class MergeExecutor {
                     if (c instanceof AmalgamException ae) {
                         throw ae;
                     }
+                    if (dev.amalgam.error.IoMessages.isMappedReadFault(c)) {
+                        throw dev.amalgam.error.IoMessages.mappedReadFault(c);
+                    }
                     if (c instanceof Error err) {
                         throw err;
                     }

@@ -30,6 +30,7 @@ public final class OutputFolder implements AutoCloseable {
     private static final Object LOCK = new Object();
     private static final Set<Path> LIVE = new LinkedHashSet<>();
     private static final List<Path> REMOVED = new ArrayList<>();
+    private static final java.util.Map<Path, Path> CREATED_PARENTS = new java.util.HashMap<>();
     private static boolean shuttingDown;
 
     static {
@@ -56,15 +57,24 @@ public final class OutputFolder implements AutoCloseable {
         Path abs = target.toAbsolutePath().normalize();
         checkTarget(abs, force);
         Path parent = abs.getParent();
+        // the folders this merge creates above its output, removed again (when empty) if it does not finish
+        Path firstCreated = null;
+        for (Path p = parent; p != null && !Files.exists(p); p = p.getParent()) {
+            firstCreated = p;
+        }
         try {
             Files.createDirectories(parent);
             Path temp = Files.createTempDirectory(parent, "." + abs.getFileName() + ".amalgam-partial-");
             synchronized (LOCK) {
                 if (shuttingDown) {
                     deleteQuietly(temp);
+                    removeEmptyParents(temp, firstCreated);
                     throw interrupted(abs);
                 }
                 LIVE.add(temp);
+                if (firstCreated != null) {
+                    CREATED_PARENTS.put(temp, firstCreated);
+                }
             }
             return new OutputFolder(abs, temp, force);
         } catch (IOException e) {
@@ -110,6 +120,7 @@ public final class OutputFolder implements AutoCloseable {
                     if (!force) {
                         // keep the finished result: it is complete, and deleting it would lose the user's work
                         LIVE.remove(temp);
+                        CREATED_PARENTS.remove(temp);
                         committed = true;
                         throw new ConfigException("output folder " + target + " appeared while merging; it was left"
                                 + " as it was, and the finished result is in " + temp + " (move it yourself)");
@@ -122,6 +133,7 @@ public final class OutputFolder implements AutoCloseable {
                 move(temp, target);
                 committed = true;
                 LIVE.remove(temp);
+                CREATED_PARENTS.remove(temp);
             } catch (IOException e) {
                 throw new IoFailureException("cannot move the finished output from " + temp + " to " + target + ": "
                         + IoMessages.describe(e), e);
@@ -139,14 +151,17 @@ public final class OutputFolder implements AutoCloseable {
      * Stops further commits and removes every unfinished output folder of this JVM. Runs as a shutdown hook; the
      * CLI calls it from its own hook too, to tell the user what was removed. Idempotent.
      *
-     * @return every folder removed this way so far
+     * @return every unfinished output folder removed this way so far
      */
     public static List<Path> abandonAll() {
         synchronized (LOCK) {
             shuttingDown = true;
             for (Path p : LIVE) {
                 deleteQuietly(p);
-                REMOVED.add(p);
+                removeEmptyParents(p, CREATED_PARENTS.remove(p));
+                if (p.getFileName().toString().contains(".amalgam-partial-")) {
+                    REMOVED.add(p); // an old output set aside by a finished --force commit is not news to report
+                }
             }
             LIVE.clear();
             return List.copyOf(REMOVED);
@@ -188,6 +203,15 @@ public final class OutputFolder implements AutoCloseable {
         }
     }
 
+    /** Refuses an output path whose replacement (with --force) would delete {@code file}, e.g. the recipe itself. */
+    public static void checkFileOutside(Path target, Path file, String what) {
+        Path out = resolved(target);
+        if (resolved(file).startsWith(out) && Files.exists(out)) {
+            throw new ConfigException(what + " " + file + " is inside the output path " + target + "; replacing the"
+                    + " output would delete it. Choose another output path (nothing was changed)");
+        }
+    }
+
     /** The real path of the deepest existing ancestor, joined with the rest: symlinks cannot hide an overlap. */
     private static Path resolved(Path p) {
         Path abs = p.toAbsolutePath().normalize();
@@ -220,6 +244,21 @@ public final class OutputFolder implements AutoCloseable {
             synchronized (LOCK) {
                 deleteQuietly(temp);
                 LIVE.remove(temp);
+                removeEmptyParents(temp, CREATED_PARENTS.remove(temp));
+            }
+        }
+    }
+
+    /** Deletes the empty folders from {@code dir}'s parent up to {@code top}, which this merge created. */
+    private static void removeEmptyParents(Path dir, Path top) {
+        if (top == null) {
+            return;
+        }
+        for (Path p = dir.getParent(); p != null && p.startsWith(top); p = p.getParent()) {
+            try {
+                Files.deleteIfExists(p);
+            } catch (IOException e) {
+                return; // not empty (someone else put something there) or not ours to remove
             }
         }
     }

@@ -103,6 +103,21 @@ class MergeFaultTest {
     }
 
     @Test
+    void foldersCreatedForTheOutputAreRemovedToo() throws Exception {
+        Throwable t = mergeFailing(outParent.resolve("new/deeper/merged"), false, 3, 2,
+                ExecutionOptions.DEFAULT_SHARD_BYTES);
+        assertThat(t).isInstanceOf(IoFailureException.class);
+        assertOnlyInOutputs();
+        // a folder that existed before is kept even when empty
+        Files.createDirectories(outParent.resolve("mine"));
+        mergeFailing(outParent.resolve("mine/new/merged"), false, 3, 1, ExecutionOptions.DEFAULT_SHARD_BYTES);
+        assertOnlyInOutputs("mine");
+        try (Stream<Path> s = Files.list(outParent.resolve("mine"))) {
+            assertThat(s).isEmpty();
+        }
+    }
+
+    @Test
     void failureWithForceLeavesTheExistingOutputUntouched() throws Exception {
         Path out = outParent.resolve("merged");
         TestMerges.merge(RECIPE, tmp, out);
@@ -119,6 +134,43 @@ class MergeFaultTest {
         // 12 tensors for 3 layers: the failure comes after every shard byte is written, before the commit
         Throwable t = mergeFailing(outParent.resolve("merged"), false, 12, 1, ExecutionOptions.DEFAULT_SHARD_BYTES);
         assertThat(t).isInstanceOf(IoFailureException.class);
+        assertOnlyInOutputs();
+    }
+
+    /**
+     * Another program truncates an input while the merge reads it through its memory map (the JVM reports the SIGBUS
+     * as an InternalError): a typed I/O error that says what happened, and nothing left behind.
+     */
+    @Test
+    void anInputTruncatedDuringTheMergeIsAnIoFailure() throws Exception {
+        // a 256 KB embedding, so that the tensors after it lie on pages the truncation removes
+        TinyModel.llama(3).with("model.embed_tokens.weight", dev.amalgam.tensor.DType.F32, 16384, 4)
+                .write(tmp.resolve("a"));
+        TinyModel.llama(3).with("model.embed_tokens.weight", dev.amalgam.tensor.DType.F32, 16384, 4)
+                .write(tmp.resolve("b"));
+        Path file = tmp.resolve("b/model.safetensors");
+        long keep = dev.amalgam.io.safetensors.SafetensorsFile.readHeader(file).dataStart();
+        AtomicInteger seen = new AtomicInteger();
+        Throwable t;
+        try (MergePlan plan = TestMerges.plan(RECIPE, tmp)) {
+            t = catchThrowable(() -> MergeExecutor.run(plan, outParent.resolve("merged"),
+                    new ExecutionOptions(1, ExecutionOptions.DEFAULT_SHARD_BYTES, true, true, false),
+                    new MergeProgress() {
+                        @Override
+                        public void tensorDone(TensorJob job) {
+                            if (seen.incrementAndGet() == 1) {
+                                try (var ch = java.nio.channels.FileChannel.open(file,
+                                        java.nio.file.StandardOpenOption.WRITE)) {
+                                    ch.truncate(keep); // every tensor byte of b is gone from under the mapping
+                                } catch (IOException e) {
+                                    throw new java.io.UncheckedIOException(e);
+                                }
+                            }
+                        }
+                    }, w -> { }));
+        }
+        assertThat(t).isInstanceOf(IoFailureException.class)
+                .hasMessageStartingWith("an input model file became unreadable while the merge was reading it");
         assertOnlyInOutputs();
     }
 

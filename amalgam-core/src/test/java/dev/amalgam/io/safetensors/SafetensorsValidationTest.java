@@ -169,6 +169,15 @@ class SafetensorsValidationTest {
     }
 
     @Test
+    void offsetsBeyondTheEndOfTheFile() throws Exception {
+        // consistent shape, dtype and offsets, but the data section holds only 8 of the 800 bytes they describe
+        rejects(build("{\"a\":{\"dtype\":\"F32\",\"shape\":[200],\"data_offsets\":[0,800]}}", 8),
+                "is truncated: its tensors need 800 data bytes but the file has only 8");
+        rejects(build("{\"a\":{\"dtype\":\"F32\",\"shape\":[2],\"data_offsets\":[9223372036854775800,"
+                + "9223372036854775808]}}", 8), "non-negative integers");
+    }
+
+    @Test
     void trailingBytes() throws Exception {
         rejects(build(A, 9), "1 trailing bytes");
     }
