@@ -80,4 +80,15 @@ class MethodsBeyondMergekitCliTest {
         assertThat(r.err()).contains("fb.safetensors").doesNotContain("Exception");
         assertThat(tmp.resolve("out")).doesNotExist();
     }
+
+    @Test
+    void aDilocoRoundNamesItsStateFile() throws Exception {
+        Path recipe = tmp.resolve("r1.yml");
+        Files.writeString(recipe, "merge_method: diloco\nbase_model: " + model("base") + "\nmodels:\n"
+                + "  - model: " + model("ft_a") + "\n  - model: " + model("ft_b") + "\n");
+        Path out = tmp.resolve("r1");
+        CliTest.Run r = CliTest.run("merge", recipe.toString(), out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Optimizer state (step 1) in " + out.resolve("optimizer_state.safetensors"));
+    }
 }
