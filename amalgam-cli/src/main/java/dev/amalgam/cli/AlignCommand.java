@@ -14,8 +14,8 @@ import picocli.CommandLine.Model.CommandSpec;
 @Command(name = "align", mixinStandardHelpOptions = true, sortOptions = false,
         description = {"Write MODEL with its hidden units permuted to match REFERENCE (Git Re-Basin weight matching),",
                 "so that independently trained models can then be merged by a normal recipe. The output computes",
-                "exactly the same function as MODEL. Llama-style and GPT-2 models: per layer, MLP units and whole",
-                "key/value head groups (with their query heads); --residual also permutes the residual stream."})
+                "exactly the same function as MODEL. Llama-style and GPT-2 models: per layer, MLP units, whole",
+                "key/value head groups and the query heads within each; --residual also permutes the residual stream."})
 final class AlignCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "REFERENCE", description = "The model to match (a folder or a cached Hub repo id).")
     String reference;
@@ -60,7 +60,7 @@ final class AlignCommand implements Callable<Integer> {
                 });
         var m = r.matching();
         console.out.printf("aligned %s to %s: %d of %d permutations moved units, %d iteration(s), objective %.6g -> %.6g%n",
-                model, reference, r.groupsMoved(), r.groups().size(), m.iterations(), m.objectiveBefore(),
+                model, reference, r.groupsMoved(), m.permutations().size(), m.iterations(), m.objectiveBefore(),
                 m.objectiveAfter());
         console.out.println("wrote " + r.output() + " (permutations in " + Rebasin.PERMUTATIONS_FILE + ")");
         console.out.flush();

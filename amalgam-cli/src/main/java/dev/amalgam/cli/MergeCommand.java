@@ -154,6 +154,10 @@ final class MergeCommand implements Callable<Integer> {
             double secs = (System.nanoTime() - start) / 1e9;
             console.out.printf("Wrote %s (%s in %d tensor(s)) in %.1f s%n", out,
                     Units.bytes(plan.bytesToWrite()), plan.jobs().size(), secs);
+            if (!plan.sideInputs().stateSlots().isEmpty()) {
+                console.out.printf("Optimizer state (step %s) in %s: pass it as optimizer_state: for the next round%n",
+                        plan.sideInputs().stateMetadata().get("step"), out.resolve(MergeExecutor.STATE_FILE));
+            }
             console.out.flush();
         }
         return 0;

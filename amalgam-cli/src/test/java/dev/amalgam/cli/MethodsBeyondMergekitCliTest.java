@@ -80,4 +80,33 @@ class MethodsBeyondMergekitCliTest {
         assertThat(r.err()).contains("fb.safetensors").doesNotContain("Exception");
         assertThat(tmp.resolve("out")).doesNotExist();
     }
+
+    @Test
+    void aDilocoRoundNamesItsStateFile() throws Exception {
+        Path recipe = tmp.resolve("r1.yml");
+        Files.writeString(recipe, "merge_method: diloco\nbase_model: " + model("base") + "\nmodels:\n"
+                + "  - model: " + model("ft_a") + "\n  - model: " + model("ft_b") + "\n");
+        Path out = tmp.resolve("r1");
+        CliTest.Run r = CliTest.run("merge", recipe.toString(), out.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("Optimizer state (step 1) in " + out.resolve("optimizer_state.safetensors"));
+    }
+
+    @Test
+    void theDilocoExampleRunsTwoRounds() throws Exception {
+        Path examples = Path.of("..", "examples").toAbsolutePath().normalize();
+        Path r1 = tmp.resolve("round1");
+        CliTest.Run r = CliTest.run("merge", examples.resolve("diloco.yml").toString(), r1.toString());
+        assertThat(r.code()).as(r.err()).isZero();
+        String second = Files.readString(examples.resolve("diloco.yml"))
+                .replace("base_model: ./models/base", "base_model: " + r1
+                        + "\nparameters: {optimizer_state: " + r1.resolve("optimizer_state.safetensors") + "}")
+                .replace("./models/", examples.resolve("models") + "/")
+                .replace("parameters:\n  outer_lr: 0.7\n  momentum: 0.9\n", "");
+        Path recipe2 = tmp.resolve("round2.yml");
+        Files.writeString(recipe2, second);
+        CliTest.Run r2 = CliTest.run("merge", recipe2.toString(), tmp.resolve("round2").toString());
+        assertThat(r2.code()).as(r2.err()).isZero();
+        assertThat(r2.out()).contains("Optimizer state (step 2)");
+    }
 }

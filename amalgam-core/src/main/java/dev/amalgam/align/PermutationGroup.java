@@ -6,10 +6,24 @@ import java.util.List;
  * One permutation of hidden units and every tensor axis it acts on (the "permutation spec" of Git Re-Basin,
  * methods.md §6).
  *
- * @param name a stable name, e.g. {@code model.layers.3.mlp}, used as the key of {@code permutations.json}
- * @param size the number of units permuted
+ * @param name  a stable name, e.g. {@code model.layers.3.mlp}, used as the key of {@code permutations.json}
+ * @param size  the number of units permuted
+ * @param inner units nested inside each unit, which move with it and may also be permuted among themselves (the
+ *              query heads of a key/value head group), or null
  */
-public record PermutationGroup(String name, int size, List<Axis> axes) {
+public record PermutationGroup(String name, int size, List<Axis> axes, Inner inner) {
+
+    public PermutationGroup(String name, int size, List<Axis> axes) {
+        this(name, size, axes, null);
+    }
+
+    /**
+     * The {@code perOuter} inner units of every outer unit (outer unit i owns inner units i·perOuter ..
+     * i·perOuter + perOuter − 1) and the axes they act on. Their permutation, of size·perOuter units and recorded
+     * under {@code name}, keeps every inner unit inside the block of its outer unit.
+     */
+    public record Inner(String name, int perOuter, List<Axis> axes) {
+    }
 
     /**
      * A tensor axis the permutation acts on. Unit j occupies, along {@code axis}, the positions

@@ -13,7 +13,8 @@ import java.util.List;
  * The permutation symmetries of the supported architectures (methods.md §6, "Transformers need three kinds of
  * permutation"): per layer, the MLP's intermediate units (gate/up rows with down columns; GPT-2: c_fc columns with
  * c_proj rows) and whole key/value head groups together with the query heads that attend through them and the
- * matching output-projection columns; optionally the residual stream shared by every layer. A head is always moved
+ * matching output-projection columns, those query heads also reordered among themselves; optionally the residual
+ * stream shared by every layer. A head is always moved
  * whole: permuting inside a head would break rotary position embeddings, which rotate fixed pairs of a head's
  * dimensions.
  */
@@ -69,21 +70,30 @@ public final class PermutationSpecs {
             expect(m, p + "mlp.up_proj.weight", 0, inter);
             expect(m, p + "mlp.down_proj.weight", 1, inter);
             groups.add(new PermutationGroup(p + "mlp", inter, List.copyOf(mlp)));
-            if (kvHeads > 1) {
+            if (kvHeads > 1 || rep > 1) {
                 expect(m, p + "self_attn.q_proj.weight", 0, (long) heads * headDim);
                 expect(m, p + "self_attn.k_proj.weight", 0, (long) kvHeads * headDim);
                 expect(m, p + "self_attn.v_proj.weight", 0, (long) kvHeads * headDim);
                 expect(m, p + "self_attn.o_proj.weight", 1, (long) heads * headDim);
                 List<PermutationGroup.Axis> att = new ArrayList<>();
-                // kv head g serves query heads g·rep .. g·rep + rep − 1 (transformers' repeat_kv), a contiguous block
-                att.add(PermutationGroup.Axis.of(p + "self_attn.q_proj.weight", 0, rep * headDim));
                 att.add(PermutationGroup.Axis.of(p + "self_attn.k_proj.weight", 0, headDim));
                 att.add(PermutationGroup.Axis.of(p + "self_attn.v_proj.weight", 0, headDim));
-                att.add(PermutationGroup.Axis.of(p + "self_attn.o_proj.weight", 1, rep * headDim));
-                optional(m, att, p + "self_attn.q_proj.bias", 0, rep * headDim);
                 optional(m, att, p + "self_attn.k_proj.bias", 0, headDim);
                 optional(m, att, p + "self_attn.v_proj.bias", 0, headDim);
-                groups.add(new PermutationGroup(p + "self_attn.kv_heads", kvHeads, List.copyOf(att)));
+                List<PermutationGroup.Axis> q = new ArrayList<>();
+                q.add(PermutationGroup.Axis.of(p + "self_attn.q_proj.weight", 0, headDim));
+                q.add(PermutationGroup.Axis.of(p + "self_attn.o_proj.weight", 1, headDim));
+                optional(m, q, p + "self_attn.q_proj.bias", 0, headDim);
+                if (rep == 1) {
+                    // one query head per key/value head: they move together, as one unit
+                    att.addAll(q);
+                    groups.add(new PermutationGroup(p + "self_attn.kv_heads", kvHeads, List.copyOf(att)));
+                } else {
+                    // kv head g serves query heads g·rep .. g·rep + rep − 1 (transformers' repeat_kv): those move
+                    // with it, and may be reordered among themselves, since they all read the same keys and values
+                    groups.add(new PermutationGroup(p + "self_attn.kv_heads", kvHeads, List.copyOf(att),
+                            new PermutationGroup.Inner(p + "self_attn.q_heads", rep, List.copyOf(q))));
+                }
             }
         }
         if (residual) {

@@ -112,7 +112,7 @@ public final class Rebasin {
                     for (TensorLocation t : shard.getValue()) {
                         MemorySegment src = model.bytes(t);
                         var axes = wm.axesOf().get(t.info().name());
-                        TensorPermuter p = axes == null ? null : TensorPermuter.of(t.info().shape(), axes, perms, null);
+                        TensorPermuter p = axes == null ? null : TensorPermuter.of(t.info().shape(), axes, perms, java.util.Set.of());
                         if (p == null) {
                             w.write(t.info().name(), 0, src);
                         } else {

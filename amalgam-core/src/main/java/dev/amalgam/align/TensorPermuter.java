@@ -23,15 +23,15 @@ final class TensorPermuter {
 
     /**
      * The gather of tensor {@code shape} under the permutations in force ({@code perms} by group name), leaving out
-     * group {@code skip} (the one being solved), or null when nothing moves.
+     * the groups in {@code skip} (those being solved), or null when nothing moves.
      */
-    static TensorPermuter of(long[] shape, List<GroupAxis> axes, Map<String, int[]> perms, String skip) {
+    static TensorPermuter of(long[] shape, List<GroupAxis> axes, Map<String, int[]> perms, java.util.Set<String> skip) {
         int rows = (int) shape[0];
         int cols = shape.length == 2 ? (int) shape[1] : 1;
         int[] ri = null;
         int[] ci = null;
         for (GroupAxis ga : axes) {
-            if (ga.group().equals(skip)) {
+            if (skip.contains(ga.group())) {
                 continue;
             }
             int[] perm = perms.get(ga.group());

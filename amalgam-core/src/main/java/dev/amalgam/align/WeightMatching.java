@@ -42,6 +42,12 @@ public final class WeightMatching {
             for (PermutationGroup.Axis a : g.axes()) {
                 axesOf.computeIfAbsent(a.tensor(), k -> new ArrayList<>()).add(new TensorPermuter.GroupAxis(g.name(), a));
             }
+            if (g.inner() != null) {
+                for (PermutationGroup.Axis a : g.inner().axes()) {
+                    axesOf.computeIfAbsent(a.tensor(), k -> new ArrayList<>())
+                            .add(new TensorPermuter.GroupAxis(g.inner().name(), a));
+                }
+            }
         }
     }
 
@@ -54,6 +60,9 @@ public final class WeightMatching {
         Map<String, int[]> perms = new LinkedHashMap<>();
         for (PermutationGroup g : groups) {
             perms.put(g.name(), identity(g.size()));
+            if (g.inner() != null) {
+                perms.put(g.inner().name(), identity(g.size() * g.inner().perOuter()));
+            }
         }
         double before = objective(perms);
         int it = 0;
@@ -63,6 +72,10 @@ public final class WeightMatching {
             boolean progress = false;
             for (int gi : shuffled(groups.size(), order.substream(it))) {
                 PermutationGroup g = groups.get(gi);
+                if (g.inner() != null) {
+                    progress |= solveNested(g, perms);
+                    continue;
+                }
                 double[] a = similarity(g, perms);
                 int[] current = perms.get(g.name());
                 int[] best = LinearAssignment.maximize(a, g.size());
@@ -81,17 +94,67 @@ public final class WeightMatching {
         return new Result(perms, it, before, objective(perms));
     }
 
+    /**
+     * Solves a group with nested units exactly (given the other groups): for every pair of outer units (i, j) the best
+     * matching of i's inner units to j's is a small assignment problem; its score plus the outer similarity is the
+     * score of pairing i with j in the outer assignment. Returns whether the objective rose.
+     */
+    private boolean solveNested(PermutationGroup g, Map<String, int[]> perms) {
+        PermutationGroup.Inner in = g.inner();
+        int n = g.size();
+        int k = in.perOuter();
+        java.util.Set<String> solving = java.util.Set.of(g.name(), in.name());
+        double[] outer = similarity(g.axes(), n, perms, solving);
+        double[] heads = similarity(in.axes(), n * k, perms, solving);
+        double[] pair = new double[n * n];
+        int[][] innerBest = new int[n * n][];
+        double[] block = new double[k * k];
+        for (int i = 0; i < n; i++) {
+            for (int j = 0; j < n; j++) {
+                for (int r = 0; r < k; r++) {
+                    for (int c = 0; c < k; c++) {
+                        block[r * k + c] = heads[(i * k + r) * (n * k) + j * k + c];
+                    }
+                }
+                int[] sigma = LinearAssignment.maximize(block, k);
+                innerBest[i * n + j] = sigma;
+                pair[i * n + j] = outer[i * n + j] + LinearAssignment.score(block, k, sigma);
+            }
+        }
+        int[] pi = LinearAssignment.maximize(pair, n);
+        int[] composite = new int[n * k];
+        for (int i = 0; i < n; i++) {
+            int[] sigma = innerBest[i * n + pi[i]];
+            for (int r = 0; r < k; r++) {
+                composite[i * k + r] = pi[i] * k + sigma[r];
+            }
+        }
+        double oldScore = LinearAssignment.score(outer, n, perms.get(g.name()))
+                + LinearAssignment.score(heads, n * k, perms.get(in.name()));
+        double newScore = LinearAssignment.score(outer, n, pi) + LinearAssignment.score(heads, n * k, composite);
+        if (newScore > oldScore + 1e-12) {
+            perms.put(g.name(), pi);
+            perms.put(in.name(), composite);
+            return true;
+        }
+        return false;
+    }
+
     /** A_p[i][j] = Σ over p's tensors of ⟨unit i of W_A, unit j of W_B with the other groups applied⟩. */
     double[] similarity(PermutationGroup g, Map<String, int[]> perms) {
-        int n = g.size();
+        return similarity(g.axes(), g.size(), perms, java.util.Set.of(g.name()));
+    }
+
+    private double[] similarity(List<PermutationGroup.Axis> axes, int n, Map<String, int[]> perms,
+                                java.util.Set<String> solving) {
         DMatrix sum = DMatrix.zeros(n, n);
-        for (PermutationGroup.Axis ax : g.axes()) {
+        for (PermutationGroup.Axis ax : axes) {
             TensorLocation la = reference.tensor(ax.tensor()).orElseThrow();
             TensorLocation lb = model.tensor(ax.tensor()).orElseThrow();
             long[] shape = la.info().shape();
             float[] wa = read(reference, la);
             float[] wb = read(model, lb);
-            TensorPermuter others = TensorPermuter.of(shape, axesOf.get(ax.tensor()), perms, g.name());
+            TensorPermuter others = TensorPermuter.of(shape, axesOf.get(ax.tensor()), perms, solving);
             if (others != null) {
                 wb = others.apply(wb);
             }
@@ -135,7 +198,7 @@ public final class WeightMatching {
             TensorLocation lb = model.tensor(e.getKey()).orElseThrow();
             float[] wa = read(reference, la);
             float[] wb = read(model, lb);
-            TensorPermuter p = TensorPermuter.of(la.info().shape(), e.getValue(), perms, null);
+            TensorPermuter p = TensorPermuter.of(la.info().shape(), e.getValue(), perms, java.util.Set.of());
             if (p != null) {
                 wb = p.apply(wb);
             }

@@ -9,11 +9,9 @@ import dev.amalgam.merge.SideInputMethod;
 import dev.amalgam.merge.SideRequest;
 import dev.amalgam.merge.TensorMergeContext;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -203,16 +201,6 @@ public final class SideInputFiles implements AutoCloseable {
             problems.add(new BadInputException("(more tensors of side-input file " + f.shown()
                     + " have problems of the same kind)"));
         }
-    }
-
-    /** The files opened, in the order they were first named. */
-    public List<SideFile> files() {
-        return new ArrayList<>(files.values());
-    }
-
-    /** Paths of every side file, for the model card and messages. */
-    public Set<String> shownPaths() {
-        return new LinkedHashSet<>(files.keySet());
     }
 
     @Override

@@ -97,15 +97,24 @@ class RebasinTest {
             String p = "model.layers." + l + ".";
             int[] mlp = randomPermutation(INTER, l);
             int[] kv = l % 2 == 0 ? new int[]{1, 0} : new int[]{0, 1};
+            // query heads move with their kv head, and in layers 1 and 2 the two of slot 0 are also swapped
+            int[] qHeads = new int[4];
+            for (int j = 0; j < 2; j++) {
+                for (int r = 0; r < REP; r++) {
+                    boolean swap = (l == 1 || l == 2) && j == 0;
+                    qHeads[j * REP + r] = kv[j] * REP + (swap ? 1 - r : r);
+                }
+            }
             planted.put(p + "mlp", mlp);
             planted.put(p + "self_attn.kv_heads", kv);
+            planted.put(p + "self_attn.q_heads", qHeads);
             update(tensors, p + "mlp.gate_proj.weight", w -> rows(w, HIDDEN, 1, mlp));
             update(tensors, p + "mlp.up_proj.weight", w -> rows(w, HIDDEN, 1, mlp));
             update(tensors, p + "mlp.down_proj.weight", w -> cols(w, INTER, 1, mlp));
-            update(tensors, p + "self_attn.q_proj.weight", w -> rows(w, HIDDEN, REP * HD, kv));
+            update(tensors, p + "self_attn.q_proj.weight", w -> rows(w, HIDDEN, HD, qHeads));
             update(tensors, p + "self_attn.k_proj.weight", w -> rows(w, HIDDEN, HD, kv));
             update(tensors, p + "self_attn.v_proj.weight", w -> rows(w, HIDDEN, HD, kv));
-            update(tensors, p + "self_attn.o_proj.weight", w -> cols(w, 4 * HD, REP * HD, kv));
+            update(tensors, p + "self_attn.o_proj.weight", w -> cols(w, 4 * HD, HD, qHeads));
         }
         if (residual) {
             for (String name : new ArrayList<>(tensors.keySet())) {
@@ -140,7 +149,7 @@ class RebasinTest {
     }
 
     @Test
-    void plantedMlpAndHeadPermutationsAreRestoredExactly() throws Exception {
+    void plantedMlpKvHeadAndQueryHeadPermutationsAreRestoredExactly() throws Exception {
         Path permuted = Files.createDirectories(tmp.resolve("permuted"));
         Map<String, int[]> planted = plant(permuted, false);
         var r = Rebasin.align(golden("base"), permuted, tmp.resolve("aligned"), Rebasin.Options.defaults(), s -> { });
@@ -155,6 +164,8 @@ class RebasinTest {
         assertThat(r.matching().objectiveAfter()).isGreaterThan(r.matching().objectiveBefore());
         var json = Json.MAPPER.readTree(Files.readString(tmp.resolve("aligned").resolve(Rebasin.PERMUTATIONS_FILE)));
         assertThat(json.get("permutations").get("model.layers.0.self_attn.kv_heads").toString()).isEqualTo("[1,0]");
+        // layer 1: kv heads stay, the two query heads of slot 0 swap back
+        assertThat(json.get("permutations").get("model.layers.1.self_attn.q_heads").toString()).isEqualTo("[1,0,2,3]");
         assertThat(tmp.resolve("aligned").resolve("config.json")).exists();
         // the permuted model computes the same function as base (this checks the planted permutation is a symmetry)
         int[] tokens = {3, 17, 250, 42, 9};

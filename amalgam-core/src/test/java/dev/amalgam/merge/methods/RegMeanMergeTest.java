@@ -303,4 +303,55 @@ class RegMeanMergeTest {
                 .hasMessageContaining("tensor '" + W + "' of side-input file g1.safetensors has shape [4, 4]")
                 .hasMessageContaining("needs [3, 3]");
     }
+
+    @Test
+    void gpt2Conv1DWeightsAreStoredInByOut() throws Exception {
+        // c_fc is [in 3, out 4]; its Gram is [3, 3] and the solve needs no transpose
+        String fc = "transformer.h.0.mlp.c_fc.weight";
+        double[][][] g = new double[2][][];
+        for (int k = 0; k < 2; k++) {
+            long seed = 40 + k;
+            Path dir = tmp.resolve("m" + k);
+            Map<String, SideFiles.Entry> t = new LinkedHashMap<>();
+            t.put("transformer.wte.weight", SideFiles.Entry.f32(new float[8 * 3], 8, 3));
+            t.put("transformer.h.0.ln_1.weight", SideFiles.Entry.f32(new float[]{1, 1, 1}, 3));
+            float[] w = new float[12];
+            for (int i = 0; i < 12; i++) {
+                w[i] = rnd(seed, fc, i);
+            }
+            t.put(fc, SideFiles.Entry.f32(w, 3, 4));
+            t.put("transformer.ln_f.weight", SideFiles.Entry.f32(new float[]{1, 1, 1}, 3));
+            SideFiles.write(dir.resolve("model.safetensors"), t, Map.of("format", "pt"));
+            java.nio.file.Files.writeString(dir.resolve("config.json"), "{\"architectures\": [\"GPT2LMHeadModel\"],"
+                    + " \"model_type\": \"gpt2\", \"n_embd\": 3, \"n_head\": 1, \"n_layer\": 1}");
+            double[][] x = new double[6][3];
+            for (int r = 0; r < 6; r++) {
+                for (int c = 0; c < 3; c++) {
+                    x[r][c] = rnd(seed + 100, "x", r * 3 + c);
+                }
+            }
+            g[k] = roundTrip(gram(x));
+            SideFiles.write(tmp.resolve("g" + k + ".safetensors"), Map.of(fc, SideFiles.Entry.f32(toFloats(g[k]), 3, 3)), META);
+        }
+        TestMerges.merge(recipe("", 1, 1), tmp, tmp.resolve("out"));
+        float[] got = TestMerges.read(tmp.resolve("out"), fc);
+        // the same solve on the nn.Linear layout (out × in = the transpose), transposed back
+        List<float[]> wt = new java.util.ArrayList<>();
+        for (int k = 0; k < 2; k++) {
+            float[] w = TestMerges.read(tmp.resolve("m" + k), fc);
+            float[] t = new float[12];
+            for (int i = 0; i < 3; i++) {
+                for (int o = 0; o < 4; o++) {
+                    t[o * 3 + i] = w[i * 4 + o];
+                }
+            }
+            wt.add(t);
+        }
+        double[][] e = reference(List.of(g[0], g[1]), wt, new double[]{1, 1}, 4, 3, 1.0);
+        for (int i = 0; i < 3; i++) {
+            for (int o = 0; o < 4; o++) {
+                assertThat((double) got[i * 4 + o]).as("W*[%d][%d]", i, o).isCloseTo(e[o][i], within(1e-5));
+            }
+        }
+    }
 }

@@ -177,4 +177,16 @@ class ServerStepTest {
                 .hasMessageContaining("partial.safetensors (parameter 'optimizer_state' of the merge) has no tensor 'buf."
                         + "model.embed_tokens.weight'");
     }
+
+    @Test
+    void hyperparametersOutOfRangeAreRecipeErrors() {
+        assertThatThrownBy(() -> TestMerges.plan(round("fedadam", "g1", "g2", 1, "g3", 1, "beta2: 1.5"), tmp))
+                .isInstanceOf(dev.amalgam.error.ConfigException.class).hasMessageContaining("fedadam: beta2 must be in [0.0, 1.0)");
+        assertThatThrownBy(() -> TestMerges.plan(round("diloco", "g1", "g2", 1, "g3", 1, "outer_lr: 0"), tmp))
+                .hasMessageContaining("diloco: outer_lr must be finite and > 0");
+        assertThatThrownBy(() -> TestMerges.plan(round("fedavg", "g1", "g2", -1, "g3", 1, ""), tmp))
+                .hasMessageContaining("the weight of client 'g2' is -1.0");
+        assertThatThrownBy(() -> TestMerges.plan(round("fedyogi", "g1", "g2", 1, "g3", 1, "optimizer_state: 3"), tmp))
+                .hasMessageContaining("optimizer_state must be the path");
+    }
 }
