@@ -54,7 +54,7 @@ final class CommonOptions {
     }
 
     HubModels hubModels(Console console, String verb) {
-        return new HubModels(hubHttp(console), Math.max(1, downloadThreads), HubProgress.create(console, verb),
+        return new HubModels(() -> hubHttp(console), Math.max(1, downloadThreads), HubProgress.create(console, verb),
                 console::warn);
     }
 
