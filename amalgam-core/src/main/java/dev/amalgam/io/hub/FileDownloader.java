@@ -114,18 +114,20 @@ final class FileDownloader {
         }
         repo.tagCacheDir();
         Path blob = repo.blob(meta.etag());
-        listener.fileStarted(path, meta.size());
+        // Progress names the repository too: a merge downloads several model.safetensors at once.
+        String label = repo.repoId() + "/" + path;
+        listener.fileStarted(label, meta.size());
         if (!isComplete(blob, meta.size())) {
             try (CacheRepo.Lock ignored = repo.lock(meta.etag())) {
                 if (!isComplete(blob, meta.size())) {
-                    download(repo, path, meta, blob, listener);
+                    download(repo, path, meta, blob, listener, label);
                 }
             }
         } else {
-            listener.bytes(path, meta.size());
+            listener.bytes(label, meta.size());
         }
         Path link = repo.link(meta.commit(), path, meta.etag());
-        listener.fileFinished(path, meta.size());
+        listener.fileFinished(label, meta.size());
         return link;
     }
 
@@ -137,7 +139,8 @@ final class FileDownloader {
         }
     }
 
-    private void download(CacheRepo repo, String path, Metadata meta, Path blob, TransferListener listener) {
+    private void download(CacheRepo repo, String path, Metadata meta, Path blob, TransferListener listener,
+                          String label) {
         Path tmp = repo.incomplete(meta.etag());
         boolean done = false;
         try {
@@ -156,7 +159,7 @@ final class FileDownloader {
                     int s = r.statusCode();
                     if (written > 0 && s == 200) {
                         // The server ignored Range: start over rather than append a second copy [http_get].
-                        listener.bytes(path, -written);
+                        listener.bytes(label, -written);
                         out.truncate(0);
                         written = 0;
                         digest = Hashes.forEtag(meta.etag(), meta.size());
@@ -183,7 +186,7 @@ final class FileDownloader {
                                 digest.update(buf, 0, k);
                             }
                             written += k;
-                            listener.bytes(path, k);
+                            listener.bytes(label, k);
                         }
                     } catch (IOException e) {
                         failures++;

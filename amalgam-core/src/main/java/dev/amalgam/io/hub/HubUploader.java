@@ -123,6 +123,13 @@ public final class HubUploader {
             }
             out.add(hash(name, p, overrides.get(name)));
         }
+        for (Map.Entry<String, byte[]> o : overrides.entrySet()) {
+            if (out.stream().noneMatch(f -> f.path().equals(o.getKey()))) {
+                RepoPaths.check(o.getKey(), "the upload");
+                out.add(hash(o.getKey(), folder.resolve(o.getKey()), o.getValue()));
+            }
+        }
+        out.sort(java.util.Comparator.comparing(LocalFile::path));
         return out;
     }
 

@@ -131,6 +131,18 @@ class HubUploadTest {
     }
 
     @Test
+    void aFolderWithoutACardGetsOne() throws Exception {
+        Files.delete(merged.resolve("README.md"));
+        Files.writeString(merged.resolve("mergekit_config.yml"), "merge_method: linear\nmodels:\n  - model: org/a\n");
+        var card = ModelCardMetadata.amendedCard(merged, "me/nocard").orElseThrow();
+        uploader(FakeHub.TOKEN).push(merged, "me/nocard", false, null, "card", Map.of("README.md", card));
+        assertThat(new String(hub.files("me/nocard", "main").get("README.md"), StandardCharsets.UTF_8))
+                .isEqualTo("---\nbase_model:\n- org/a\ntags:\n- merge\n- amalgam\n---\n# nocard\n\n"
+                        + "This model was merged with Amalgam.\n");
+        assertThat(merged.resolve("README.md")).doesNotExist();
+    }
+
+    @Test
     void aCompleteCardIsLeftAlone() throws Exception {
         String card = "---\nbase_model:\n- a/b\nlibrary_name: transformers\ntags:\n- amalgam\n- merge\n---\n# x\n";
         assertThat(ModelCardMetadata.ensure(card, List.of("a/b"))).isSameAs(card);
