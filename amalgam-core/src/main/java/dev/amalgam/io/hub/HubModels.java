@@ -66,7 +66,15 @@ public final class HubModels implements HubSource {
     public ModelFolder open(String repoId, String revision, String what) {
         RepoInfo info = resolve(repoId, revision, what);
         if (info == null) {
-            return ModelFolder.open(cached(repoId, revision, what));
+            Path snap = cached(repoId, revision, what);
+            try {
+                return ModelFolder.open(snap);
+            } catch (dev.amalgam.error.BadInputException e) {
+                // Typically a snapshot that `validate` filled with config.json only.
+                throw new dev.amalgam.error.BadInputException(e.getMessage() + "\nThe cache holds only part of '"
+                        + repoId + "' (a validation reads headers without downloading weights); run once with"
+                        + " the Hub reachable and HF_HUB_OFFLINE unset to download it.", e);
+            }
         }
         CacheRepo repo = new CacheRepo(http().settings().cache(), repoId);
         Path snap = repo.snapshotDir(info.commit());

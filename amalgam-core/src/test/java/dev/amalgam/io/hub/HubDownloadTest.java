@@ -232,6 +232,14 @@ class HubDownloadTest {
     }
 
     @Test
+    void offlineAfterAValidationOnlyRunSaysTheCacheIsPartial() throws Exception {
+        t.models().open("org/ft_a", null, "model").close();
+        assertThatThrownBy(() -> t.models("HF_HUB_OFFLINE", "1").open("org/ft_a", null, "model"))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("holds only part of 'org/ft_a'")
+                .hasMessageContaining("HF_HUB_OFFLINE unset");
+    }
+
+    @Test
     void anUnreachableHubFallsBackToTheCacheWithAWarning() throws Exception {
         Path online = t.models().download("org/ft_a", null, "model");
         hub.close();
