@@ -161,6 +161,18 @@ class HubDownloadTest {
     }
 
     @Test
+    void retryAfterMayBeAnHttpDateAndIsCapped() throws Exception {
+        String inThirtySeconds = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(30));
+        hub.fault(FakeHub.Fault.status("/api/models/org/ft_a", 503, inThirtySeconds));
+        hub.fault(FakeHub.Fault.status("/api/models/org/ft_a", 429, "86400"));
+        t.models().download("org/ft_a", null, "model");
+        assertThat(t.waits).hasSize(2);
+        assertThat(t.waits.get(0)).isBetween(Duration.ofSeconds(20), Duration.ofSeconds(30));
+        assertThat(t.waits.get(1)).isEqualTo(Duration.ofSeconds(60));
+    }
+
+    @Test
     void rateLimitingThatNeverEndsGivesAClearError() {
         for (int i = 0; i < 10; i++) {
             hub.fault(FakeHub.Fault.status("/api/models/org/ft_a", 429, "1"));
