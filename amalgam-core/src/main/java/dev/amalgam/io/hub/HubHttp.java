@@ -36,10 +36,14 @@ public final class HubHttp {
         this.settings = settings;
         this.retry = retry;
         this.notices = notices;
-        this.client = HttpClient.newBuilder()
+        HttpClient.Builder b = HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(20))
-                .build();
+                .connectTimeout(Duration.ofSeconds(20));
+        ProxySettings proxy = ProxySettings.fromEnvironment(settings.env());
+        if (proxy != null) {
+            b.proxy(proxy);
+        }
+        this.client = b.build();
     }
 
     public HubSettings settings() {

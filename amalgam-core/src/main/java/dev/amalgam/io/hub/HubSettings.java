@@ -17,8 +17,9 @@ import java.util.Set;
  * @param endpoint the Hub base URL, without a trailing slash ({@code HF_ENDPOINT}, default https://huggingface.co)
  * @param token    the access token, or null for anonymous access
  * @param offline  {@code HF_HUB_OFFLINE}: never touch the network, use only the cache
+ * @param env      the environment the settings were read from (the proxy variables are looked up in it)
  */
-public record HubSettings(URI endpoint, String token, boolean offline, HfCache cache) {
+public record HubSettings(URI endpoint, String token, boolean offline, HfCache cache, Map<String, String> env) {
     public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
     private static final Set<String> TRUE = Set.of("1", "on", "yes", "true");
 
@@ -28,6 +29,7 @@ public record HubSettings(URI endpoint, String token, boolean offline, HfCache c
             e = e.substring(0, e.length() - 1);
         }
         endpoint = URI.create(e);
+        env = env == null ? Map.of() : Map.copyOf(env);
     }
 
     public static HubSettings fromEnvironment(Map<String, String> env) {
@@ -40,7 +42,7 @@ public record HubSettings(URI endpoint, String token, boolean offline, HfCache c
         URI endpoint = URI.create(ep == null ? DEFAULT_ENDPOINT : ep.trim());
         String offline = blankToNull(env.get("HF_HUB_OFFLINE"));
         return new HubSettings(endpoint, token(env), offline != null
-                && TRUE.contains(offline.trim().toLowerCase(Locale.ROOT)), cache);
+                && TRUE.contains(offline.trim().toLowerCase(Locale.ROOT)), cache, env);
     }
 
     /**

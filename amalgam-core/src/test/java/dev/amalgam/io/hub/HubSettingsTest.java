@@ -69,6 +69,26 @@ class HubSettingsTest {
     }
 
     @Test
+    void proxyVariablesAreHonouredWithNoProxyExceptions() {
+        assertThat(ProxySettings.fromEnvironment(Map.of())).isNull();
+        var p = ProxySettings.fromEnvironment(Map.of("HTTPS_PROXY", "http://proxy.corp:3128", "http_proxy",
+                "plain.corp:8080", "NO_PROXY", "localhost, .internal.corp,mirror.example:443"));
+        assertThat(p.proxyFor(URI.create("https://huggingface.co/x"))).isEqualTo(URI.create("http://proxy.corp:3128"));
+        assertThat(p.proxyFor(URI.create("https://cdn-lfs.hf.co/x"))).isEqualTo(URI.create("http://proxy.corp:3128"));
+        assertThat(p.proxyFor(URI.create("http://other.example/x"))).isEqualTo(URI.create("http://plain.corp:8080"));
+        assertThat(p.proxyFor(URI.create("http://localhost:8000/x"))).isNull();
+        assertThat(p.proxyFor(URI.create("https://hub.internal.corp/x"))).isNull();
+        assertThat(p.proxyFor(URI.create("https://mirror.example/x"))).isNull();
+        assertThat(p.proxyFor(URI.create("https://notmirror.example/x"))).isEqualTo(URI.create("http://proxy.corp:3128"));
+        assertThat(p.select(URI.create("https://huggingface.co")).get(0).address().toString()).contains("proxy.corp")
+                .contains("3128");
+        var all = ProxySettings.fromEnvironment(Map.of("all_proxy", "socksless.corp:1080", "no_proxy", "*"));
+        assertThat(all.proxyFor(URI.create("https://huggingface.co"))).isNull();
+        assertThat(ProxySettings.fromEnvironment(Map.of("ALL_PROXY", "http://a.corp:1"))
+                .proxyFor(URI.create("https://huggingface.co"))).isEqualTo(URI.create("http://a.corp:1"));
+    }
+
+    @Test
     void patternsHaveFnmatchMeaning() {
         assertThat(Globs.matches("sub/config.json", "*.json")).isTrue();
         assertThat(Globs.matches("model-00001.safetensors", "model-0000?.safetensors")).isTrue();
