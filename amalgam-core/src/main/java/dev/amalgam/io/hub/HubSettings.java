@@ -39,7 +39,16 @@ public record HubSettings(URI endpoint, String token, boolean offline, HfCache c
     /** As {@link #fromEnvironment(Map)} but with the cache chosen by the caller (the CLI's --transformers-cache). */
     public static HubSettings fromEnvironment(Map<String, String> env, HfCache cache) {
         String ep = blankToNull(env.get("HF_ENDPOINT"));
-        URI endpoint = URI.create(ep == null ? DEFAULT_ENDPOINT : ep.trim());
+        URI endpoint;
+        try {
+            endpoint = URI.create(ep == null ? DEFAULT_ENDPOINT : ep.trim());
+        } catch (IllegalArgumentException e) {
+            throw new dev.amalgam.error.ConfigException("HF_ENDPOINT '" + ep + "' is not a URL: " + e.getMessage());
+        }
+        if (endpoint.getHost() == null || !("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme()))) {
+            throw new dev.amalgam.error.ConfigException("HF_ENDPOINT '" + ep + "' must be an http:// or https:// URL"
+                    + " such as " + DEFAULT_ENDPOINT);
+        }
         String offline = blankToNull(env.get("HF_HUB_OFFLINE"));
         return new HubSettings(endpoint, token(env), offline != null
                 && TRUE.contains(offline.trim().toLowerCase(Locale.ROOT)), cache, env);

@@ -34,6 +34,8 @@ import java.util.stream.Stream;
 public final class HubUploader {
     static final int BATCH = 256;
     static final String LFS_JSON = "application/vnd.git-lfs+json";
+    private static final java.util.Set<String> RESTRICTED = java.util.Set.of("content-length", "host", "connection",
+            "expect", "upgrade", "transfer-encoding");
 
     /** The outcome of a push. */
     public record Result(String commitUrl, String commitOid, boolean createdRepo, List<String> uploaded,
@@ -290,7 +292,12 @@ public final class HubUploader {
 
     private void uploadBasic(LocalFile f, JsonNode action) {
         Map<String, String> headers = new LinkedHashMap<>();
-        action.path("header").fields().forEachRemaining(e -> headers.put(e.getKey(), e.getValue().asText()));
+        action.path("header").fields().forEachRemaining(e -> {
+            // Headers the HTTP client sets itself (and refuses to take from us) are left out.
+            if (!RESTRICTED.contains(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
+                headers.put(e.getKey(), e.getValue().asText());
+            }
+        });
         HttpRequest.BodyPublisher body = f.content() != null ? HttpRequest.BodyPublishers.ofByteArray(f.content())
                 : ofFile(f.file());
         var r = http.send("PUT", URI.create(action.path("href").asText()), headers, body, "'" + f.path() + "'");

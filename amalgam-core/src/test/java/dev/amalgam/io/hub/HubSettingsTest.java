@@ -42,6 +42,10 @@ class HubSettingsTest {
             assertThat(HubSettings.fromEnvironment(env("HF_HUB_OFFLINE", on)).offline()).as(on).isTrue();
         }
         assertThat(HubSettings.fromEnvironment(env("HF_HUB_OFFLINE", "0")).offline()).isFalse();
+        assertThatThrownBy(() -> HubSettings.fromEnvironment(env("HF_ENDPOINT", "huggingface.co")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("http:// or https://");
+        assertThatThrownBy(() -> HubSettings.fromEnvironment(env("HF_ENDPOINT", "http://bad host")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("is not a URL");
 
         Files.createDirectories(tmp.resolve("home"));
         Files.writeString(tmp.resolve("home/token"), "  hf_from_file\r\n");
