@@ -151,6 +151,10 @@ final class FileDownloader {
                 RetryPolicy retry = http.retry();
                 int failures = 0;
                 while (written < meta.size()) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new dev.amalgam.error.InterruptedMergeException("download of '" + path
+                                + "' cancelled");
+                    }
                     Map<String, String> headers = written > 0
                             ? HubHttp.headers("range", "bytes=" + written + "-")
                             : HubHttp.headers();
@@ -189,6 +193,10 @@ final class FileDownloader {
                             listener.bytes(label, k);
                         }
                     } catch (IOException e) {
+                        if (Thread.currentThread().isInterrupted()) {
+                            throw new dev.amalgam.error.InterruptedMergeException("download of '" + path
+                                    + "' cancelled");
+                        }
                         failures++;
                         if (failures >= retry.attempts()) {
                             throw new IoFailureException("the download of '" + path + "' kept failing (" + failures
