@@ -76,7 +76,16 @@ public final class HubHttp {
     /** One request (with retries), no redirect handling. */
     HttpResponse<InputStream> send(String method, URI uri, Map<String, String> headers,
                                    HttpRequest.BodyPublisher body, String what) {
-        return sendWithRetry(() -> request(uri, headers).method(method, body).build(), what);
+        return sendWithRetry(() -> request(uri, headers).method(method, body).build(), what, true);
+    }
+
+    /**
+     * For a request that must not run twice (a commit): retried only when the server cannot have acted on it,
+     * i.e. on 429 or when no connection was made; a 5xx or a connection lost mid-request is reported instead.
+     */
+    HttpResponse<InputStream> sendOnce(String method, URI uri, Map<String, String> headers,
+                                       HttpRequest.BodyPublisher body, String what) {
+        return sendWithRetry(() -> request(uri, headers).method(method, body).build(), what, false);
     }
 
     /**
@@ -110,14 +119,16 @@ public final class HubHttp {
         }
     }
 
-    private HttpResponse<InputStream> sendWithRetry(java.util.function.Supplier<HttpRequest> req, String what) {
+    private HttpResponse<InputStream> sendWithRetry(java.util.function.Supplier<HttpRequest> req, String what,
+                                                    boolean idempotent) {
         for (int attempt = 1; ; attempt++) {
             HttpRequest request = req.get();
             HttpResponse<InputStream> r;
             try {
                 r = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
             } catch (IOException e) {
-                if (attempt >= retry.attempts()) {
+                if (attempt >= retry.attempts() || !idempotent && !(e instanceof java.net.ConnectException
+                        || e instanceof java.net.http.HttpConnectTimeoutException)) {
                     throw unreachable(request.uri(), what, e);
                 }
                 Duration wait = retry.backoff(attempt);
@@ -129,7 +140,7 @@ public final class HubHttp {
                 throw new dev.amalgam.error.InterruptedMergeException("interrupted while fetching " + what);
             }
             int s = r.statusCode();
-            boolean transientStatus = s == 429 || s >= 500 && s != 501 && s != 505;
+            boolean transientStatus = s == 429 || idempotent && s >= 500 && s != 501 && s != 505;
             if (!transientStatus || attempt >= retry.attempts()) {
                 return r;
             }

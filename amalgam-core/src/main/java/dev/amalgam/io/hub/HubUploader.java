@@ -379,7 +379,7 @@ public final class HubUploader {
             nd.append(op).append('\n');
         }
         String what = "the commit to '" + repoId + "'";
-        var r = http.send("POST", HubUrls.commit(http.settings().endpoint(), repoId, rev),
+        var r = http.sendOnce("POST", HubUrls.commit(http.settings().endpoint(), repoId, rev),
                 HubHttp.headers("content-type", "application/x-ndjson"),
                 HttpRequest.BodyPublishers.ofString(nd.toString(), StandardCharsets.UTF_8), what);
         checkBranch(r, repoId, rev);

@@ -180,6 +180,23 @@ class HubUploadTest {
     }
 
     @Test
+    void aCommitIsRetriedAfter429ButNeverAfterAServerError() throws Exception {
+        hub.fault(FakeHub.Fault.status("/commit/main", 429, "2"));
+        var ok = uploader(FakeHub.TOKEN).push(merged, "me/r", false, null, "m", Map.of());
+        assertThat(ok.commitOid()).isEqualTo(hub.head("me/r", "main"));
+        assertThat(t.waits).contains(java.time.Duration.ofSeconds(2));
+
+        Files.writeString(merged.resolve("extra.txt"), "more\n");
+        hub.fault(FakeHub.Fault.status("/commit/main", 503, null));
+        String before = hub.head("me/r", "main");
+        hub.clearLog();
+        assertThatThrownBy(() -> uploader(FakeHub.TOKEN).push(merged, "me/r", false, null, "m2", Map.of()))
+                .isInstanceOf(dev.amalgam.error.IoFailureException.class).hasMessageContaining("HTTP 503");
+        assertThat(hub.requestsTo(r -> r.path().contains("/commit/"))).hasSize(1);
+        assertThat(hub.head("me/r", "main")).isEqualTo(before);
+    }
+
+    @Test
     void privateReposAreCreatedPrivate() throws Exception {
         uploader(FakeHub.TOKEN).push(merged, "me/private", true, null, "m", Map.of());
         HubTestSupport anonymous = new HubTestSupport(hub, tmp.resolve("anon"));
