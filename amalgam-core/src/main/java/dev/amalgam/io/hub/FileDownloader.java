@@ -32,6 +32,14 @@ final class FileDownloader {
     record Metadata(String commit, String etag, long size, URI location) {
     }
 
+    /** One daemon thread watches every download for stalls. */
+    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "hub-download-watchdog");
+                t.setDaemon(true);
+                return t;
+            });
+
     private final HubHttp http;
     private final HfCache cache;
 
@@ -173,10 +181,22 @@ final class FileDownloader {
                         HubHttp.close(r);
                         throw new IoFailureException("unexpected HTTP " + s + " while downloading '" + path + "'", null);
                     }
-                    try (InputStream in = r.body()) {
+                    java.util.concurrent.atomic.AtomicLong lastByte = new java.util.concurrent.atomic.AtomicLong(
+                            System.nanoTime());
+                    java.util.concurrent.atomic.AtomicBoolean stalled = new java.util.concurrent.atomic.AtomicBoolean();
+                    InputStream body = r.body();
+                    long idle = retry.idleTimeout().toNanos();
+                    long period = Math.max(10, retry.idleTimeout().toMillis() / 4);
+                    var watchdog = WATCHDOG.scheduleAtFixedRate(() -> {
+                        if (System.nanoTime() - lastByte.get() > idle && stalled.compareAndSet(false, true)) {
+                            HubHttp.closeQuietly(body);
+                        }
+                    }, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    try (InputStream in = body) {
                         byte[] buf = new byte[1 << 16];
                         int k;
                         while ((k = in.read(buf)) > 0) {
+                            lastByte.set(System.nanoTime());
                             long room = meta.size() - written;
                             if (k > room) {
                                 throw new IoFailureException("Consistency check failed: '" + path + "' is longer than"
@@ -193,6 +213,7 @@ final class FileDownloader {
                             listener.bytes(label, k);
                         }
                     } catch (IOException e) {
+                        watchdog.cancel(false);
                         if (Thread.currentThread().isInterrupted()) {
                             throw new dev.amalgam.error.InterruptedMergeException("download of '" + path
                                     + "' cancelled");
@@ -203,18 +224,22 @@ final class FileDownloader {
                                     + " tries, " + written + " of " + meta.size() + " bytes): " + HubHttp.describe(e), e);
                         }
                         Duration wait = retry.backoff(failures);
-                        http.notice("connection lost while downloading '" + path + "' at byte " + written + " of "
+                        http.notice((stalled.get() ? "no data for " + HubHttp.seconds(retry.idleTimeout()) : "connection"
+                                + " lost") + " while downloading '" + path + "' at byte " + written + " of "
                                 + meta.size() + " (" + HubHttp.describe(e) + "); resuming");
                         retry.pause(wait);
                         continue;
                     }
+                    watchdog.cancel(false);
                     if (written < meta.size()) {
                         failures++;
                         if (failures >= retry.attempts()) {
                             throw new IoFailureException("Consistency check failed: '" + path + "' ended after "
                                     + written + " of " + meta.size() + " bytes, " + failures + " times", null);
                         }
-                        http.notice("the download of '" + path + "' ended early at byte " + written + "; resuming");
+                        http.notice((stalled.get() ? "no data for " + HubHttp.seconds(retry.idleTimeout())
+                                + " while downloading '" + path + "'" : "the download of '" + path + "' ended early")
+                                + " at byte " + written + "; resuming");
                         continue;
                     }
                     break;

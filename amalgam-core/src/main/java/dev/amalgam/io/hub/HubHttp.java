@@ -60,13 +60,20 @@ public final class HubHttp {
 
     /** A request as the Hub wants it; the token is attached only when {@code uri} is on the Hub's host. */
     HttpRequest.Builder request(URI uri, Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("user-agent", USER_AGENT)
-                .timeout(Duration.ofMinutes(5));
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("user-agent", USER_AGENT);
         if (settings.token() != null && sameHost(uri)) {
             b.header("authorization", "Bearer " + settings.token());
         }
         headers.forEach(b::header);
         return b;
+    }
+
+    /**
+     * Five minutes until the answer's headers arrive; none for uploads (PUT), whose body alone may take longer
+     * than any fixed limit. The body of a download is read without a time limit.
+     */
+    private static HttpRequest.Builder timed(HttpRequest.Builder b, String method) {
+        return method.equals("PUT") ? b : b.timeout(Duration.ofMinutes(5));
     }
 
     boolean sameHost(URI uri) {
@@ -76,7 +83,7 @@ public final class HubHttp {
     /** One request (with retries), no redirect handling. */
     HttpResponse<InputStream> send(String method, URI uri, Map<String, String> headers,
                                    HttpRequest.BodyPublisher body, String what) {
-        return sendWithRetry(() -> request(uri, headers).method(method, body).build(), what, true);
+        return sendWithRetry(() -> timed(request(uri, headers).method(method, body), method).build(), what, true);
     }
 
     /**
@@ -85,7 +92,7 @@ public final class HubHttp {
      */
     HttpResponse<InputStream> sendOnce(String method, URI uri, Map<String, String> headers,
                                        HttpRequest.BodyPublisher body, String what) {
-        return sendWithRetry(() -> request(uri, headers).method(method, body).build(), what, false);
+        return sendWithRetry(() -> timed(request(uri, headers).method(method, body), method).build(), what, false);
     }
 
     /**
@@ -184,7 +191,7 @@ public final class HubHttp {
         return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
     }
 
-    private static String seconds(Duration d) {
+    static String seconds(Duration d) {
         return d.toMillis() < 1000 ? d.toMillis() + " ms" : String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
     }
 
@@ -193,6 +200,14 @@ public final class HubHttp {
             r.body().close();
         } catch (IOException ignored) {
             // nothing to do: the connection is discarded
+        }
+    }
+
+    static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // closing is how a stalled read is interrupted; its failure changes nothing
         }
     }
 

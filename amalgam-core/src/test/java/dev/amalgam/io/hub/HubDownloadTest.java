@@ -91,6 +91,18 @@ class HubDownloadTest {
     }
 
     @Test
+    void aStalledConnectionIsAbandonedAndResumed() throws Exception {
+        t.idleTimeout = Duration.ofMillis(300);
+        hub.fault(FakeHub.Fault.stallAfter("/lfs/", 200_000, 20_000));
+        Path snap = t.models().download("org/ft_a", null, "model");
+        assertThat(Files.readAllBytes(snap.resolve("model.safetensors")))
+                .isEqualTo(Files.readAllBytes(model("ft_a").resolve("model.safetensors")));
+        assertThat(t.notices).anyMatch(n -> n.contains("no data for") && n.contains("resuming"));
+        assertThat(hub.requestsTo(r -> r.server().equals("cdn") && r.method().equals("GET")).get(1).range())
+                .matches("bytes=\\d+-");
+    }
+
+    @Test
     void aServerIgnoringRangeMakesTheDownloadRestartFromZero() throws Exception {
         hub.fault(FakeHub.Fault.dropAfter("/lfs/", 50_000));
         hub.fault(FakeHub.Fault.ignoreRange("/lfs/"));
