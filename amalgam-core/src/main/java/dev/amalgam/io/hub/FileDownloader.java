@@ -1,6 +1,7 @@
 package dev.amalgam.io.hub;
 
 import dev.amalgam.error.BadInputException;
+import dev.amalgam.error.InterruptedMergeException;
 import dev.amalgam.error.IoFailureException;
 import dev.amalgam.io.model.HfCache;
 import java.io.IOException;
@@ -16,6 +17,11 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Downloads one file of a repository into the cache (formats.md §4): a HEAD on the resolve URL gives commit, etag,
@@ -33,8 +39,8 @@ final class FileDownloader {
     }
 
     /** One daemon thread watches every download for stalls. */
-    private static final java.util.concurrent.ScheduledExecutorService WATCHDOG =
-            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+    private static final ScheduledExecutorService WATCHDOG =
+            Executors.newSingleThreadScheduledExecutor(r -> {
                 Thread t = new Thread(r, "hub-download-watchdog");
                 t.setDaemon(true);
                 return t;
@@ -160,7 +166,7 @@ final class FileDownloader {
                 int failures = 0;
                 while (written < meta.size()) {
                     if (Thread.currentThread().isInterrupted()) {
-                        throw new dev.amalgam.error.InterruptedMergeException("download of '" + path
+                        throw new InterruptedMergeException("download of '" + path
                                 + "' cancelled");
                     }
                     Map<String, String> headers = written > 0
@@ -181,9 +187,9 @@ final class FileDownloader {
                         HubHttp.close(r);
                         throw new IoFailureException("unexpected HTTP " + s + " while downloading '" + path + "'", null);
                     }
-                    java.util.concurrent.atomic.AtomicLong lastByte = new java.util.concurrent.atomic.AtomicLong(
+                    AtomicLong lastByte = new AtomicLong(
                             System.nanoTime());
-                    java.util.concurrent.atomic.AtomicBoolean stalled = new java.util.concurrent.atomic.AtomicBoolean();
+                    AtomicBoolean stalled = new AtomicBoolean();
                     InputStream body = r.body();
                     long idle = retry.idleTimeout().toNanos();
                     long period = Math.max(10, retry.idleTimeout().toMillis() / 4);
@@ -191,7 +197,7 @@ final class FileDownloader {
                         if (System.nanoTime() - lastByte.get() > idle && stalled.compareAndSet(false, true)) {
                             HubHttp.closeQuietly(body);
                         }
-                    }, period, period, java.util.concurrent.TimeUnit.MILLISECONDS);
+                    }, period, period, TimeUnit.MILLISECONDS);
                     try (InputStream in = body) {
                         byte[] buf = new byte[1 << 16];
                         int k;
@@ -215,7 +221,7 @@ final class FileDownloader {
                     } catch (IOException e) {
                         watchdog.cancel(false);
                         if (Thread.currentThread().isInterrupted()) {
-                            throw new dev.amalgam.error.InterruptedMergeException("download of '" + path
+                            throw new InterruptedMergeException("download of '" + path
                                     + "' cancelled");
                         }
                         failures++;

@@ -1,10 +1,13 @@
 package dev.amalgam.io.hub;
 
+import dev.amalgam.error.InterruptedMergeException;
 import dev.amalgam.error.IoFailureException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -14,7 +17,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The one place that talks HTTP to the Hub, on the JDK's {@link HttpClient} (HTTP/2, TLS, connection pooling, no
@@ -126,7 +131,7 @@ public final class HubHttp {
         }
     }
 
-    private HttpResponse<InputStream> sendWithRetry(java.util.function.Supplier<HttpRequest> req, String what,
+    private HttpResponse<InputStream> sendWithRetry(Supplier<HttpRequest> req, String what,
                                                     boolean idempotent) {
         for (int attempt = 1; ; attempt++) {
             HttpRequest request = req.get();
@@ -134,8 +139,8 @@ public final class HubHttp {
             try {
                 r = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
             } catch (IOException e) {
-                if (attempt >= retry.attempts() || !idempotent && !(e instanceof java.net.ConnectException
-                        || e instanceof java.net.http.HttpConnectTimeoutException)) {
+                if (attempt >= retry.attempts() || !idempotent && !(e instanceof ConnectException
+                        || e instanceof HttpConnectTimeoutException)) {
                     throw unreachable(request.uri(), what, e);
                 }
                 Duration wait = retry.backoff(attempt);
@@ -144,7 +149,7 @@ public final class HubHttp {
                 continue;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new dev.amalgam.error.InterruptedMergeException("interrupted while fetching " + what);
+                throw new InterruptedMergeException("interrupted while fetching " + what);
             }
             int s = r.statusCode();
             boolean transientStatus = s == 429 || idempotent && s >= 500 && s != 501 && s != 505;
@@ -160,21 +165,21 @@ public final class HubHttp {
     }
 
     /** The server's Retry-After: delta seconds or an HTTP date. */
-    static java.util.Optional<Duration> retryAfter(HttpResponse<?> r) {
+    static Optional<Duration> retryAfter(HttpResponse<?> r) {
         String v = r.headers().firstValue("retry-after").orElse(null);
         if (v == null || v.isBlank()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         v = v.trim();
         try {
-            return java.util.Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(v))));
+            return Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(v))));
         } catch (NumberFormatException e) {
             try {
                 Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
                 Duration d = Duration.between(Instant.now(), at);
-                return java.util.Optional.of(d.isNegative() ? Duration.ZERO : d);
+                return Optional.of(d.isNegative() ? Duration.ZERO : d);
             } catch (RuntimeException ignored) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
         }
     }

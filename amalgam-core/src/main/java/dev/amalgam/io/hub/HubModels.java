@@ -1,5 +1,6 @@
 package dev.amalgam.io.hub;
 
+import dev.amalgam.error.BadInputException;
 import dev.amalgam.error.ConfigException;
 import dev.amalgam.error.IoFailureException;
 import dev.amalgam.io.model.HubSource;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Recipe models from the Hub, in two steps so a bad recipe fails before gigabytes move (DESIGN.md principle 4):
@@ -38,7 +40,7 @@ public final class HubModels implements HubSource {
     private record Remote(String repoId, RepoInfo info) {
     }
 
-    private final java.util.function.Supplier<HubHttp> httpSource;
+    private final Supplier<HubHttp> httpSource;
     private final int parallelism;
     private HubHttp http;
     private Downloader downloader;
@@ -54,7 +56,7 @@ public final class HubModels implements HubSource {
      * With the client made on first use, so a merge of local folders never reads the Hub settings (token file,
      * endpoint) at all.
      */
-    public HubModels(java.util.function.Supplier<HubHttp> http, int parallelism, TransferListener listener,
+    public HubModels(Supplier<HubHttp> http, int parallelism, TransferListener listener,
                      Consumer<String> warnings) {
         this.httpSource = http;
         this.parallelism = parallelism;
@@ -69,9 +71,9 @@ public final class HubModels implements HubSource {
             Path snap = cached(repoId, revision, what);
             try {
                 return ModelFolder.open(snap);
-            } catch (dev.amalgam.error.BadInputException e) {
+            } catch (BadInputException e) {
                 // Typically a snapshot that `validate` filled with config.json only.
-                throw new dev.amalgam.error.BadInputException(e.getMessage() + "\nThe cache holds only part of '"
+                throw new BadInputException(e.getMessage() + "\nThe cache holds only part of '"
                         + repoId + "' (a validation reads headers without downloading weights); run once with"
                         + " the Hub reachable and HF_HUB_OFFLINE unset to download it.", e);
             }
