@@ -50,7 +50,7 @@ final class CommonOptions {
 
     /** The Hub client: HF_ENDPOINT, HF_TOKEN or the token file, HF_HUB_OFFLINE; retries are reported as notes. */
     HubHttp hubHttp(Console console) {
-        return new HubHttp(hubSettings(), RetryPolicy.standard(), console::note);
+        return new HubHttp(hubSettings(), RetryPolicy.fromEnvironment(env()), console::note);
     }
 
     HubModels hubModels(Console console, String verb) {

@@ -25,6 +25,25 @@ public record RetryPolicy(int attempts, Duration initialWait, Duration maxWait, 
                 Duration.ofMinutes(2), d -> Thread.sleep(d.toMillis()));
     }
 
+    /**
+     * {@link #standard()} with the idle timeout taken from huggingface_hub's {@code HF_HUB_DOWNLOAD_TIMEOUT}
+     * (seconds) when set; a value that is not a positive number is ignored.
+     */
+    public static RetryPolicy fromEnvironment(java.util.Map<String, String> env) {
+        RetryPolicy p = standard();
+        String v = env.get("HF_HUB_DOWNLOAD_TIMEOUT");
+        try {
+            double secs = v == null ? -1 : Double.parseDouble(v.trim());
+            if (secs > 0) {
+                return new RetryPolicy(p.attempts(), p.initialWait(), p.maxWait(), p.maxRetryAfter(),
+                        Duration.ofMillis((long) (secs * 1000)), p.sleeper());
+            }
+        } catch (NumberFormatException ignored) {
+            // keep the default, as the Python client would fail differently; a typo should not stop a merge
+        }
+        return p;
+    }
+
     /** The wait before try number {@code attempt + 1} (attempt counts from 1). */
     Duration backoff(int attempt) {
         long ms = initialWait.toMillis() << Math.min(20, attempt - 1);

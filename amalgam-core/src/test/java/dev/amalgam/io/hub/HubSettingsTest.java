@@ -61,6 +61,17 @@ class HubSettingsTest {
     }
 
     @Test
+    void theDownloadIdleTimeoutFollowsHfHubDownloadTimeout() {
+        assertThat(RetryPolicy.fromEnvironment(Map.of()).idleTimeout()).isEqualTo(java.time.Duration.ofMinutes(2));
+        assertThat(RetryPolicy.fromEnvironment(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", "30")).idleTimeout())
+                .isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(RetryPolicy.fromEnvironment(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", "0.5")).idleTimeout())
+                .isEqualTo(java.time.Duration.ofMillis(500));
+        assertThat(RetryPolicy.fromEnvironment(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", "soon")).idleTimeout())
+                .isEqualTo(java.time.Duration.ofMinutes(2));
+    }
+
+    @Test
     void urlsEncodeRevisionsWithNothingSafeAndPathsKeepingSlashes() {
         URI e = URI.create("https://hf.example");
         assertThat(HubUrls.resolve(e, "org/m", "refs/pr/1", "sub dir/a+b.json").toString())
