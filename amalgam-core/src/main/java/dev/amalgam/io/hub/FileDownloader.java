@@ -145,6 +145,16 @@ final class FileDownloader {
         return link;
     }
 
+    /** A 206 answer must start where the partial file ends ({@code Content-Range: bytes N-...}). */
+    private static boolean rangeStartsAt(HttpResponse<InputStream> r, long written) {
+        String cr = r.headers().firstValue("content-range").orElse(null);
+        if (cr == null) {
+            return true;
+        }
+        var m = java.util.regex.Pattern.compile("bytes\\s+(\\d+)-").matcher(cr.trim());
+        return m.lookingAt() && Long.parseLong(m.group(1)) == written;
+    }
+
     private static boolean isComplete(Path blob, long size) {
         try {
             return Files.isRegularFile(blob) && Files.size(blob) == size;
@@ -187,8 +197,13 @@ final class FileDownloader {
                         HubHttp.close(r);
                         throw new IoFailureException("unexpected HTTP " + s + " while downloading '" + path + "'", null);
                     }
-                    AtomicLong lastByte = new AtomicLong(
-                            System.nanoTime());
+                    if (s == 206 && !rangeStartsAt(r, written)) {
+                        HubHttp.close(r);
+                        throw new IoFailureException("the server answered the resume of '" + path + "' at byte "
+                                + written + " with another range (" + r.headers().firstValue("content-range")
+                                .orElse("none") + "); try again", null);
+                    }
+                    AtomicLong lastByte = new AtomicLong(System.nanoTime());
                     AtomicBoolean stalled = new AtomicBoolean();
                     InputStream body = r.body();
                     long idle = retry.idleTimeout().toNanos();
@@ -219,7 +234,6 @@ final class FileDownloader {
                             listener.bytes(label, k);
                         }
                     } catch (IOException e) {
-                        watchdog.cancel(false);
                         if (Thread.currentThread().isInterrupted()) {
                             throw new InterruptedMergeException("download of '" + path
                                     + "' cancelled");
@@ -235,8 +249,9 @@ final class FileDownloader {
                                 + meta.size() + " (" + HubHttp.describe(e) + "); resuming");
                         retry.pause(wait);
                         continue;
+                    } finally {
+                        watchdog.cancel(false);
                     }
-                    watchdog.cancel(false);
                     if (written < meta.size()) {
                         failures++;
                         if (failures >= retry.attempts()) {
