@@ -597,6 +597,10 @@ public final class FakeHub implements AutoCloseable {
         for (JsonNode f : body.path("files")) {
             String path = f.path("path").asText();
             byte[] sample = Base64.getDecoder().decode(f.path("sample").asText());
+            if (path.isEmpty() || sample.length > 512 || !f.path("size").isNumber()) {
+                send(ex, 422, "{\"error\":\"preupload entries need path, a sample of at most 512 bytes and size\"}");
+                return;
+            }
             boolean lfsMode = path.endsWith(".safetensors") || isLfs(path, sample);
             ObjectNode o = files.addObject().put("path", path).put("uploadMode", lfsMode ? "lfs" : "regular")
                     .put("shouldIgnore", false);
@@ -618,6 +622,17 @@ public final class FakeHub implements AutoCloseable {
             return;
         }
         JsonNode body = Json.MAPPER.readTree(ex.getRequestBody().readAllBytes());
+        String type = ex.getRequestHeaders().getFirst("Content-Type");
+        boolean transfers = false;
+        for (JsonNode tr : body.path("transfers")) {
+            transfers |= tr.asText().equals("basic");
+        }
+        if (type == null || !type.startsWith("application/vnd.git-lfs+json") || !body.path("operation").asText()
+                .equals("upload") || !body.path("hash_algo").asText().equals("sha256") || !transfers
+                || !body.path("ref").path("name").isTextual()) {
+            send(ex, 422, "{\"message\":\"malformed LFS batch request\"}");
+            return;
+        }
         ObjectNode out = Json.MAPPER.createObjectNode();
         out.put("transfer", "basic");
         ArrayNode objs = out.putArray("objects");
@@ -650,6 +665,11 @@ public final class FakeHub implements AutoCloseable {
     }
 
     private void complete(HttpExchange ex, String oid) throws IOException {
+        String type = ex.getRequestHeaders().getFirst("Content-Type");
+        if (type == null || !type.startsWith("application/vnd.git-lfs+json")) {
+            send(ex, 415, "{\"error\":\"completion must be application/vnd.git-lfs+json\"}");
+            return;
+        }
         JsonNode body = Json.MAPPER.readTree(ex.getRequestBody().readAllBytes());
         Map<Integer, byte[]> got = parts.getOrDefault(oid, Map.of());
         java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();
