@@ -50,11 +50,11 @@ final class CommonOptions {
 
     /** The Hub client: HF_ENDPOINT, HF_TOKEN or the token file, HF_HUB_OFFLINE; retries are reported as notes. */
     HubHttp hubHttp(Console console) {
-        return new HubHttp(hubSettings(), RetryPolicy.standard(), console::note);
+        return new HubHttp(hubSettings(), RetryPolicy.fromEnvironment(env()), console::note);
     }
 
     HubModels hubModels(Console console, String verb) {
-        return new HubModels(hubHttp(console), Math.max(1, downloadThreads), HubProgress.create(console, verb),
+        return new HubModels(() -> hubHttp(console), Math.max(1, downloadThreads), HubProgress.create(console, verb),
                 console::warn);
     }
 

@@ -39,8 +39,11 @@ final class InspectCommand implements Callable<Integer> {
             path = model.substring(0, at);
             revision = model.substring(at + 1);
         }
-        Path dir = common.locator(null).locate(path, revision, "model");
-        try (ModelFolder folder = ModelFolder.open(dir)) {
+        // A Hub id is inspected from its headers (range requests); no weights are downloaded.
+        ModelFolder opened = common.locator(null, common.hubModels(console, "Downloading"))
+                .open(new dev.amalgam.config.ModelReference(path, revision, null, null));
+        Path dir = opened.dir();
+        try (ModelFolder folder = opened) {
             folder.warnings().forEach(console::warn);
             ModelLayout layout = ArchitectureInference.infer(folder);
             var out = console.out;

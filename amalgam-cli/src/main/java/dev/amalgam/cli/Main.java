@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
 @Command(name = "amalgam", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Merge neural-network checkpoints (Hugging Face safetensors) with mergekit-compatible recipes.",
         subcommands = {MergeCommand.class, ValidateCommand.class, InspectCommand.class, MethodsCommand.class, AlignCommand.class,
-                LoraCommand.class, DownloadCommand.class, PushCommand.class, MakeExampleModelsCommand.class,
+                LoraCommand.class, MakeExampleModelsCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main {
     public static final String VERSION = "0.1.0";
@@ -80,6 +80,9 @@ public final class Main {
     /** The command line with an explicit environment, so tests never depend on (or touch) the user's setup. */
     static CommandLine commandLine(java.util.Map<String, String> env) {
         CommandLine cmd = new CommandLine(new Main(env));
+        // The Hub commands (added here rather than in the annotation, which every new command edits).
+        cmd.addSubcommand("download", new DownloadCommand());
+        cmd.addSubcommand("push", new PushCommand());
         cmd.setExecutionExceptionHandler((ex, line, parseResult) -> {
             boolean debug = parseResult.hasMatchedOption("--debug")
                     || parseResult.subcommand() != null && parseResult.subcommand().hasMatchedOption("--debug");

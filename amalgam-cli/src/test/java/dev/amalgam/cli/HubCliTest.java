@@ -87,6 +87,11 @@ class HubCliTest {
         assertThat(v.out()).contains("is valid").contains("org/ft_a");
         assertThat(hub.requestsTo(r -> r.server().equals("cdn") && r.range() == null)).isEmpty();
 
+        Run i = run(env(), "inspect", "org/ft_b", "--summary");
+        assertThat(i.code()).as(i.err()).isZero();
+        assertThat(i.out()).contains("LlamaForCausalLM").contains("models--org--ft_b");
+        assertThat(hub.requestsTo(r -> r.server().equals("cdn") && r.range() == null)).isEmpty();
+
         Path out = tmp.resolve("out");
         Run m = run(env(), "merge", recipe().toString(), out.toString(), "-j", "2");
         assertThat(m.code()).as(m.err()).isZero();

@@ -52,21 +52,26 @@ public final class FakeHub implements AutoCloseable {
 
     /** A fault injected into the next request that matches. */
     public record Fault(String server, String method, String pathContains, int status, String retryAfter,
-                        long dropAfter, boolean ignoreRange, boolean corrupt) {
+                        long dropAfter, boolean ignoreRange, boolean corrupt, long stallMillis) {
         public static Fault status(String pathContains, int status, String retryAfter) {
-            return new Fault(null, null, pathContains, status, retryAfter, -1, false, false);
+            return new Fault(null, null, pathContains, status, retryAfter, -1, false, false, 0);
         }
 
         public static Fault dropAfter(String pathContains, long bytes) {
-            return new Fault("cdn", "GET", pathContains, 0, null, bytes, false, false);
+            return new Fault("cdn", "GET", pathContains, 0, null, bytes, false, false, 0);
+        }
+
+        /** Sends {@code bytes}, then holds the connection open silently for {@code millis} before dropping it. */
+        public static Fault stallAfter(String pathContains, long bytes, long millis) {
+            return new Fault("cdn", "GET", pathContains, 0, null, bytes, false, false, millis);
         }
 
         public static Fault ignoreRange(String pathContains) {
-            return new Fault("cdn", "GET", pathContains, 0, null, -1, true, false);
+            return new Fault("cdn", "GET", pathContains, 0, null, -1, true, false, 0);
         }
 
         public static Fault corrupt(String pathContains) {
-            return new Fault("cdn", "GET", pathContains, 0, null, -1, false, true);
+            return new Fault("cdn", "GET", pathContains, 0, null, -1, false, true, 0);
         }
     }
 
@@ -84,6 +89,8 @@ public final class FakeHub implements AutoCloseable {
 
     private final HttpServer api;
     private final HttpServer cdn;
+    private final java.util.concurrent.ExecutorService apiThreads = Executors.newCachedThreadPool(FakeHub::daemon);
+    private final java.util.concurrent.ExecutorService cdnThreads = Executors.newCachedThreadPool(FakeHub::daemon);
     private final Map<String, Repo> repos = new ConcurrentHashMap<>();
     private final Map<String, String> renamed = new ConcurrentHashMap<>();
     private final Map<String, byte[]> lfs = new ConcurrentHashMap<>();
@@ -103,8 +110,8 @@ public final class FakeHub implements AutoCloseable {
         cdn = HttpServer.create(new InetSocketAddress(loop, 0), 0);
         api.createContext("/", ex -> handle(ex, "api"));
         cdn.createContext("/", ex -> handle(ex, "cdn"));
-        api.setExecutor(Executors.newCachedThreadPool());
-        cdn.setExecutor(Executors.newCachedThreadPool());
+        api.setExecutor(apiThreads);
+        cdn.setExecutor(cdnThreads);
         api.start();
         cdn.start();
     }
@@ -123,6 +130,14 @@ public final class FakeHub implements AutoCloseable {
     public void close() {
         api.stop(0);
         cdn.stop(0);
+        apiThreads.shutdownNow();
+        cdnThreads.shutdownNow();
+    }
+
+    private static Thread daemon(Runnable r) {
+        Thread t = new Thread(r, "fake-hub");
+        t.setDaemon(true);
+        return t;
     }
 
     // ---- set-up -------------------------------------------------------------------------------------------
@@ -498,6 +513,13 @@ public final class FakeHub implements AutoCloseable {
         if (fault != null && fault.dropAfter() >= 0) {
             out.write(slice, 0, (int) Math.min(slice.length, fault.dropAfter()));
             out.flush();
+            if (fault.stallMillis() > 0) {
+                try {
+                    Thread.sleep(fault.stallMillis());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             // Closing the exchange before the announced length makes the server drop the connection.
             return;
         }
@@ -575,6 +597,10 @@ public final class FakeHub implements AutoCloseable {
         for (JsonNode f : body.path("files")) {
             String path = f.path("path").asText();
             byte[] sample = Base64.getDecoder().decode(f.path("sample").asText());
+            if (path.isEmpty() || sample.length > 512 || !f.path("size").isNumber()) {
+                send(ex, 422, "{\"error\":\"preupload entries need path, a sample of at most 512 bytes and size\"}");
+                return;
+            }
             boolean lfsMode = path.endsWith(".safetensors") || isLfs(path, sample);
             ObjectNode o = files.addObject().put("path", path).put("uploadMode", lfsMode ? "lfs" : "regular")
                     .put("shouldIgnore", false);
@@ -596,6 +622,17 @@ public final class FakeHub implements AutoCloseable {
             return;
         }
         JsonNode body = Json.MAPPER.readTree(ex.getRequestBody().readAllBytes());
+        String type = ex.getRequestHeaders().getFirst("Content-Type");
+        boolean transfers = false;
+        for (JsonNode tr : body.path("transfers")) {
+            transfers |= tr.asText().equals("basic");
+        }
+        if (type == null || !type.startsWith("application/vnd.git-lfs+json") || !body.path("operation").asText()
+                .equals("upload") || !body.path("hash_algo").asText().equals("sha256") || !transfers
+                || !body.path("ref").path("name").isTextual()) {
+            send(ex, 422, "{\"message\":\"malformed LFS batch request\"}");
+            return;
+        }
         ObjectNode out = Json.MAPPER.createObjectNode();
         out.put("transfer", "basic");
         ArrayNode objs = out.putArray("objects");
@@ -628,6 +665,11 @@ public final class FakeHub implements AutoCloseable {
     }
 
     private void complete(HttpExchange ex, String oid) throws IOException {
+        String type = ex.getRequestHeaders().getFirst("Content-Type");
+        if (type == null || !type.startsWith("application/vnd.git-lfs+json")) {
+            send(ex, 415, "{\"error\":\"completion must be application/vnd.git-lfs+json\"}");
+            return;
+        }
         JsonNode body = Json.MAPPER.readTree(ex.getRequestBody().readAllBytes());
         Map<Integer, byte[]> got = parts.getOrDefault(oid, Map.of());
         java.io.ByteArrayOutputStream all = new java.io.ByteArrayOutputStream();

@@ -79,7 +79,14 @@ public final class Downloader {
             listener.batchFinished();
             return out;
         } finally {
+            // On a failure the other files are abandoned; wait for their threads to clean up their temporary
+            // files, so nothing is still writing into the cache once this method has returned.
             pool.shutdownNow();
+            try {
+                pool.awaitTermination(60, java.util.concurrent.TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.amalgam.io.hub;
 
 import dev.amalgam.error.BadInputException;
+import dev.amalgam.error.InterruptedMergeException;
 import dev.amalgam.error.IoFailureException;
 import dev.amalgam.io.model.HfCache;
 import java.io.IOException;
@@ -16,6 +17,11 @@ import java.security.MessageDigest;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Downloads one file of a repository into the cache (formats.md §4): a HEAD on the resolve URL gives commit, etag,
@@ -31,6 +37,14 @@ final class FileDownloader {
     /** What the HEAD request says about a file. */
     record Metadata(String commit, String etag, long size, URI location) {
     }
+
+    /** One daemon thread watches every download for stalls. */
+    private static final ScheduledExecutorService WATCHDOG =
+            Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "hub-download-watchdog");
+                t.setDaemon(true);
+                return t;
+            });
 
     private final HubHttp http;
     private final HfCache cache;
@@ -114,19 +128,31 @@ final class FileDownloader {
         }
         repo.tagCacheDir();
         Path blob = repo.blob(meta.etag());
-        listener.fileStarted(path, meta.size());
+        // Progress names the repository too: a merge downloads several model.safetensors at once.
+        String label = repo.repoId() + "/" + path;
+        listener.fileStarted(label, meta.size());
         if (!isComplete(blob, meta.size())) {
             try (CacheRepo.Lock ignored = repo.lock(meta.etag())) {
                 if (!isComplete(blob, meta.size())) {
-                    download(repo, path, meta, blob, listener);
+                    download(repo, path, meta, blob, listener, label);
                 }
             }
         } else {
-            listener.bytes(path, meta.size());
+            listener.bytes(label, meta.size());
         }
         Path link = repo.link(meta.commit(), path, meta.etag());
-        listener.fileFinished(path, meta.size());
+        listener.fileFinished(label, meta.size());
         return link;
+    }
+
+    /** A 206 answer must start where the partial file ends ({@code Content-Range: bytes N-...}). */
+    private static boolean rangeStartsAt(HttpResponse<InputStream> r, long written) {
+        String cr = r.headers().firstValue("content-range").orElse(null);
+        if (cr == null) {
+            return true;
+        }
+        var m = java.util.regex.Pattern.compile("bytes\\s+(\\d+)-").matcher(cr.trim());
+        return m.lookingAt() && Long.parseLong(m.group(1)) == written;
     }
 
     private static boolean isComplete(Path blob, long size) {
@@ -137,7 +163,8 @@ final class FileDownloader {
         }
     }
 
-    private void download(CacheRepo repo, String path, Metadata meta, Path blob, TransferListener listener) {
+    private void download(CacheRepo repo, String path, Metadata meta, Path blob, TransferListener listener,
+                          String label) {
         Path tmp = repo.incomplete(meta.etag());
         boolean done = false;
         try {
@@ -148,6 +175,10 @@ final class FileDownloader {
                 RetryPolicy retry = http.retry();
                 int failures = 0;
                 while (written < meta.size()) {
+                    if (Thread.currentThread().isInterrupted()) {
+                        throw new InterruptedMergeException("download of '" + path
+                                + "' cancelled");
+                    }
                     Map<String, String> headers = written > 0
                             ? HubHttp.headers("range", "bytes=" + written + "-")
                             : HubHttp.headers();
@@ -156,7 +187,7 @@ final class FileDownloader {
                     int s = r.statusCode();
                     if (written > 0 && s == 200) {
                         // The server ignored Range: start over rather than append a second copy [http_get].
-                        listener.bytes(path, -written);
+                        listener.bytes(label, -written);
                         out.truncate(0);
                         written = 0;
                         digest = Hashes.forEtag(meta.etag(), meta.size());
@@ -166,10 +197,27 @@ final class FileDownloader {
                         HubHttp.close(r);
                         throw new IoFailureException("unexpected HTTP " + s + " while downloading '" + path + "'", null);
                     }
-                    try (InputStream in = r.body()) {
+                    if (s == 206 && !rangeStartsAt(r, written)) {
+                        HubHttp.close(r);
+                        throw new IoFailureException("the server answered the resume of '" + path + "' at byte "
+                                + written + " with another range (" + r.headers().firstValue("content-range")
+                                .orElse("none") + "); try again", null);
+                    }
+                    AtomicLong lastByte = new AtomicLong(System.nanoTime());
+                    AtomicBoolean stalled = new AtomicBoolean();
+                    InputStream body = r.body();
+                    long idle = retry.idleTimeout().toNanos();
+                    long period = Math.max(10, retry.idleTimeout().toMillis() / 4);
+                    var watchdog = WATCHDOG.scheduleAtFixedRate(() -> {
+                        if (System.nanoTime() - lastByte.get() > idle && stalled.compareAndSet(false, true)) {
+                            HubHttp.closeQuietly(body);
+                        }
+                    }, period, period, TimeUnit.MILLISECONDS);
+                    try (InputStream in = body) {
                         byte[] buf = new byte[1 << 16];
                         int k;
                         while ((k = in.read(buf)) > 0) {
+                            lastByte.set(System.nanoTime());
                             long room = meta.size() - written;
                             if (k > room) {
                                 throw new IoFailureException("Consistency check failed: '" + path + "' is longer than"
@@ -183,19 +231,26 @@ final class FileDownloader {
                                 digest.update(buf, 0, k);
                             }
                             written += k;
-                            listener.bytes(path, k);
+                            listener.bytes(label, k);
                         }
                     } catch (IOException e) {
+                        if (Thread.currentThread().isInterrupted()) {
+                            throw new InterruptedMergeException("download of '" + path
+                                    + "' cancelled");
+                        }
                         failures++;
                         if (failures >= retry.attempts()) {
                             throw new IoFailureException("the download of '" + path + "' kept failing (" + failures
                                     + " tries, " + written + " of " + meta.size() + " bytes): " + HubHttp.describe(e), e);
                         }
                         Duration wait = retry.backoff(failures);
-                        http.notice("connection lost while downloading '" + path + "' at byte " + written + " of "
+                        http.notice((stalled.get() ? "no data for " + HubHttp.seconds(retry.idleTimeout()) : "connection"
+                                + " lost") + " while downloading '" + path + "' at byte " + written + " of "
                                 + meta.size() + " (" + HubHttp.describe(e) + "); resuming");
                         retry.pause(wait);
                         continue;
+                    } finally {
+                        watchdog.cancel(false);
                     }
                     if (written < meta.size()) {
                         failures++;
@@ -203,7 +258,9 @@ final class FileDownloader {
                             throw new IoFailureException("Consistency check failed: '" + path + "' ended after "
                                     + written + " of " + meta.size() + " bytes, " + failures + " times", null);
                         }
-                        http.notice("the download of '" + path + "' ended early at byte " + written + "; resuming");
+                        http.notice((stalled.get() ? "no data for " + HubHttp.seconds(retry.idleTimeout())
+                                + " while downloading '" + path + "'" : "the download of '" + path + "' ended early")
+                                + " at byte " + written + "; resuming");
                         continue;
                     }
                     break;

@@ -1,10 +1,13 @@
 package dev.amalgam.io.hub;
 
+import dev.amalgam.error.InterruptedMergeException;
 import dev.amalgam.error.IoFailureException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.net.ConnectException;
 import java.net.URI;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -14,7 +17,9 @@ import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The one place that talks HTTP to the Hub, on the JDK's {@link HttpClient} (HTTP/2, TLS, connection pooling, no
@@ -36,10 +41,14 @@ public final class HubHttp {
         this.settings = settings;
         this.retry = retry;
         this.notices = notices;
-        this.client = HttpClient.newBuilder()
+        HttpClient.Builder b = HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .connectTimeout(Duration.ofSeconds(20))
-                .build();
+                .connectTimeout(Duration.ofSeconds(20));
+        ProxySettings proxy = ProxySettings.fromEnvironment(settings.env());
+        if (proxy != null) {
+            b.proxy(proxy);
+        }
+        this.client = b.build();
     }
 
     public HubSettings settings() {
@@ -56,13 +65,20 @@ public final class HubHttp {
 
     /** A request as the Hub wants it; the token is attached only when {@code uri} is on the Hub's host. */
     HttpRequest.Builder request(URI uri, Map<String, String> headers) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("user-agent", USER_AGENT)
-                .timeout(Duration.ofMinutes(5));
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("user-agent", USER_AGENT);
         if (settings.token() != null && sameHost(uri)) {
             b.header("authorization", "Bearer " + settings.token());
         }
         headers.forEach(b::header);
         return b;
+    }
+
+    /**
+     * Five minutes until the answer's headers arrive; none for uploads (PUT), whose body alone may take longer
+     * than any fixed limit. The body of a download is read without a time limit.
+     */
+    private static HttpRequest.Builder timed(HttpRequest.Builder b, String method) {
+        return method.equals("PUT") ? b : b.timeout(Duration.ofMinutes(5));
     }
 
     boolean sameHost(URI uri) {
@@ -72,7 +88,16 @@ public final class HubHttp {
     /** One request (with retries), no redirect handling. */
     HttpResponse<InputStream> send(String method, URI uri, Map<String, String> headers,
                                    HttpRequest.BodyPublisher body, String what) {
-        return sendWithRetry(() -> request(uri, headers).method(method, body).build(), what);
+        return sendWithRetry(() -> timed(request(uri, headers).method(method, body), method).build(), what, true);
+    }
+
+    /**
+     * For a request that must not run twice (a commit): retried only when the server cannot have acted on it,
+     * i.e. on 429 or when no connection was made; a 5xx or a connection lost mid-request is reported instead.
+     */
+    HttpResponse<InputStream> sendOnce(String method, URI uri, Map<String, String> headers,
+                                       HttpRequest.BodyPublisher body, String what) {
+        return sendWithRetry(() -> timed(request(uri, headers).method(method, body), method).build(), what, false);
     }
 
     /**
@@ -106,14 +131,16 @@ public final class HubHttp {
         }
     }
 
-    private HttpResponse<InputStream> sendWithRetry(java.util.function.Supplier<HttpRequest> req, String what) {
+    private HttpResponse<InputStream> sendWithRetry(Supplier<HttpRequest> req, String what,
+                                                    boolean idempotent) {
         for (int attempt = 1; ; attempt++) {
             HttpRequest request = req.get();
             HttpResponse<InputStream> r;
             try {
                 r = client.send(request, HttpResponse.BodyHandlers.ofInputStream());
             } catch (IOException e) {
-                if (attempt >= retry.attempts()) {
+                if (attempt >= retry.attempts() || !idempotent && !(e instanceof ConnectException
+                        || e instanceof HttpConnectTimeoutException)) {
                     throw unreachable(request.uri(), what, e);
                 }
                 Duration wait = retry.backoff(attempt);
@@ -122,10 +149,10 @@ public final class HubHttp {
                 continue;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                throw new dev.amalgam.error.InterruptedMergeException("interrupted while fetching " + what);
+                throw new InterruptedMergeException("interrupted while fetching " + what);
             }
             int s = r.statusCode();
-            boolean transientStatus = s == 429 || s >= 500 && s != 501 && s != 505;
+            boolean transientStatus = s == 429 || idempotent && s >= 500 && s != 501 && s != 505;
             if (!transientStatus || attempt >= retry.attempts()) {
                 return r;
             }
@@ -138,21 +165,21 @@ public final class HubHttp {
     }
 
     /** The server's Retry-After: delta seconds or an HTTP date. */
-    static java.util.Optional<Duration> retryAfter(HttpResponse<?> r) {
+    static Optional<Duration> retryAfter(HttpResponse<?> r) {
         String v = r.headers().firstValue("retry-after").orElse(null);
         if (v == null || v.isBlank()) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         v = v.trim();
         try {
-            return java.util.Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(v))));
+            return Optional.of(Duration.ofSeconds(Math.max(0, Long.parseLong(v))));
         } catch (NumberFormatException e) {
             try {
                 Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
                 Duration d = Duration.between(Instant.now(), at);
-                return java.util.Optional.of(d.isNegative() ? Duration.ZERO : d);
+                return Optional.of(d.isNegative() ? Duration.ZERO : d);
             } catch (RuntimeException ignored) {
-                return java.util.Optional.empty();
+                return Optional.empty();
             }
         }
     }
@@ -169,7 +196,7 @@ public final class HubHttp {
         return e.getClass().getSimpleName() + (m == null || m.isBlank() ? "" : ": " + m);
     }
 
-    private static String seconds(Duration d) {
+    static String seconds(Duration d) {
         return d.toMillis() < 1000 ? d.toMillis() + " ms" : String.format(Locale.ROOT, "%.1f s", d.toMillis() / 1000.0);
     }
 
@@ -178,6 +205,14 @@ public final class HubHttp {
             r.body().close();
         } catch (IOException ignored) {
             // nothing to do: the connection is discarded
+        }
+    }
+
+    static void closeQuietly(InputStream in) {
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // closing is how a stalled read is interrupted; its failure changes nothing
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.amalgam.io.hub;
 
+import dev.amalgam.error.BadInputException;
 import dev.amalgam.error.ConfigException;
 import dev.amalgam.error.IoFailureException;
 import dev.amalgam.io.model.HubSource;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * Recipe models from the Hub, in two steps so a bad recipe fails before gigabytes move (DESIGN.md principle 4):
@@ -38,15 +40,26 @@ public final class HubModels implements HubSource {
     private record Remote(String repoId, RepoInfo info) {
     }
 
-    private final HubHttp http;
-    private final Downloader downloader;
+    private final Supplier<HubHttp> httpSource;
+    private final int parallelism;
+    private HubHttp http;
+    private Downloader downloader;
     private final TransferListener listener;
     private final Consumer<String> warnings;
     private final Map<Path, Remote> remotes = new ConcurrentHashMap<>();
 
     public HubModels(HubHttp http, int parallelism, TransferListener listener, Consumer<String> warnings) {
-        this.http = http;
-        this.downloader = new Downloader(http, parallelism);
+        this(() -> http, parallelism, listener, warnings);
+    }
+
+    /**
+     * With the client made on first use, so a merge of local folders never reads the Hub settings (token file,
+     * endpoint) at all.
+     */
+    public HubModels(Supplier<HubHttp> http, int parallelism, TransferListener listener,
+                     Consumer<String> warnings) {
+        this.httpSource = http;
+        this.parallelism = parallelism;
         this.listener = listener;
         this.warnings = warnings;
     }
@@ -55,9 +68,17 @@ public final class HubModels implements HubSource {
     public ModelFolder open(String repoId, String revision, String what) {
         RepoInfo info = resolve(repoId, revision, what);
         if (info == null) {
-            return ModelFolder.open(cached(repoId, revision, what));
+            Path snap = cached(repoId, revision, what);
+            try {
+                return ModelFolder.open(snap);
+            } catch (BadInputException e) {
+                // Typically a snapshot that `validate` filled with config.json only.
+                throw new BadInputException(e.getMessage() + "\nThe cache holds only part of '"
+                        + repoId + "' (a validation reads headers without downloading weights); run once with"
+                        + " the Hub reachable and HF_HUB_OFFLINE unset to download it.", e);
+            }
         }
-        CacheRepo repo = new CacheRepo(http.settings().cache(), repoId);
+        CacheRepo repo = new CacheRepo(http().settings().cache(), repoId);
         Path snap = repo.snapshotDir(info.commit());
         List<Downloader.Item> small = new ArrayList<>();
         if (info.has("config.json")) {
@@ -66,7 +87,7 @@ public final class HubModels implements HubSource {
         if (!info.has(ModelFolder.SINGLE_FILE) && info.has(ModelFolder.INDEX_FILE)) {
             small.add(new Downloader.Item(repoId, info.commit(), ModelFolder.INDEX_FILE));
         }
-        downloader.fetch(small, TransferListener.NONE);
+        downloader().fetch(small, TransferListener.NONE);
         try {
             Files.createDirectories(snap);
         } catch (IOException e) {
@@ -108,8 +129,8 @@ public final class HubModels implements HubSource {
                 skipped.add(name);
             }
         }
-        downloader.fetch(items, listener);
-        Path snap = new CacheRepo(http.settings().cache(), repoId).snapshotDir(info.commit());
+        downloader().fetch(items, listener);
+        Path snap = new CacheRepo(http().settings().cache(), repoId).snapshotDir(info.commit());
         try {
             Files.createDirectories(snap);
         } catch (IOException e) {
@@ -123,6 +144,9 @@ public final class HubModels implements HubSource {
      * tokenizer and generation files. Shards no job reads (layers outside every slice) are not downloaded.
      */
     public void fetchFor(MergePlan plan) {
+        if (remotes.isEmpty()) {
+            return;
+        }
         Map<Remote, Set<String>> needs = new LinkedHashMap<>();
         for (TensorJob job : plan.jobs()) {
             for (JobInput in : job.inputs()) {
@@ -144,7 +168,20 @@ public final class HubModels implements HubSource {
         }
         List<Downloader.Item> items = new ArrayList<>();
         needs.forEach((r, files) -> files.forEach(f -> items.add(new Downloader.Item(r.repoId(), r.info().commit(), f))));
-        downloader.fetch(items, listener);
+        downloader().fetch(items, listener);
+    }
+
+    private synchronized HubHttp http() {
+        if (http == null) {
+            http = httpSource.get();
+            downloader = new Downloader(http, parallelism);
+        }
+        return http;
+    }
+
+    private Downloader downloader() {
+        http();
+        return downloader;
     }
 
     private Remote remoteOf(LoadedModel m) {
@@ -154,18 +191,18 @@ public final class HubModels implements HubSource {
     /** The commit and files at a revision; null when offline or unreachable (the caller falls back to the cache). */
     private RepoInfo resolve(String repoId, String revision, String what) {
         String rev = revision == null ? "main" : revision;
-        if (http.settings().offline()) {
+        if (http().settings().offline()) {
             return null;
         }
         try {
-            RepoInfo info = RepoInfo.fetch(http, repoId, rev);
-            new CacheRepo(http.settings().cache(), repoId).writeRef(rev, info.commit());
+            RepoInfo info = RepoInfo.fetch(http(), repoId, rev);
+            new CacheRepo(http().settings().cache(), repoId).writeRef(rev, info.commit());
             return info;
         } catch (IoFailureException e) {
             if (!(e.getCause() instanceof IOException)) {
                 throw e;
             }
-            var snap = http.settings().cache().snapshot(repoId, revision);
+            var snap = http().settings().cache().snapshot(repoId, revision);
             if (snap.isEmpty()) {
                 throw e;
             }
@@ -176,10 +213,10 @@ public final class HubModels implements HubSource {
     }
 
     private Path cached(String repoId, String revision, String what) {
-        var cache = http.settings().cache();
+        var cache = http().settings().cache();
         return cache.snapshot(repoId, revision).orElseThrow(() -> new ConfigException(what + " '" + repoId
                 + (revision == null ? "" : "@" + revision) + "' is not in the Hugging Face cache ("
-                + cache.describeLookup(repoId, revision) + ")" + (http.settings().offline()
+                + cache.describeLookup(repoId, revision) + ")" + (http().settings().offline()
                 ? " and HF_HUB_OFFLINE is set, so it cannot be downloaded. Unset HF_HUB_OFFLINE to download it."
                 : ".")));
     }
@@ -204,7 +241,7 @@ public final class HubModels implements HubSource {
             if (Files.isRegularFile(localPath)) {
                 return SafetensorsFile.readHeader(localPath);
             }
-            return RemoteHeaders.fetch(http, info.repoId(), info.commit(), name, localPath);
+            return RemoteHeaders.fetch(http(), info.repoId(), info.commit(), name, localPath);
         }
 
         @Override

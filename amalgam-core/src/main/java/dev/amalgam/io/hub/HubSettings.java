@@ -17,8 +17,9 @@ import java.util.Set;
  * @param endpoint the Hub base URL, without a trailing slash ({@code HF_ENDPOINT}, default https://huggingface.co)
  * @param token    the access token, or null for anonymous access
  * @param offline  {@code HF_HUB_OFFLINE}: never touch the network, use only the cache
+ * @param env      the environment the settings were read from (the proxy variables are looked up in it)
  */
-public record HubSettings(URI endpoint, String token, boolean offline, HfCache cache) {
+public record HubSettings(URI endpoint, String token, boolean offline, HfCache cache, Map<String, String> env) {
     public static final String DEFAULT_ENDPOINT = "https://huggingface.co";
     private static final Set<String> TRUE = Set.of("1", "on", "yes", "true");
 
@@ -28,6 +29,7 @@ public record HubSettings(URI endpoint, String token, boolean offline, HfCache c
             e = e.substring(0, e.length() - 1);
         }
         endpoint = URI.create(e);
+        env = env == null ? Map.of() : Map.copyOf(env);
     }
 
     public static HubSettings fromEnvironment(Map<String, String> env) {
@@ -37,10 +39,19 @@ public record HubSettings(URI endpoint, String token, boolean offline, HfCache c
     /** As {@link #fromEnvironment(Map)} but with the cache chosen by the caller (the CLI's --transformers-cache). */
     public static HubSettings fromEnvironment(Map<String, String> env, HfCache cache) {
         String ep = blankToNull(env.get("HF_ENDPOINT"));
-        URI endpoint = URI.create(ep == null ? DEFAULT_ENDPOINT : ep.trim());
+        URI endpoint;
+        try {
+            endpoint = URI.create(ep == null ? DEFAULT_ENDPOINT : ep.trim());
+        } catch (IllegalArgumentException e) {
+            throw new dev.amalgam.error.ConfigException("HF_ENDPOINT '" + ep + "' is not a URL: " + e.getMessage());
+        }
+        if (endpoint.getHost() == null || !("http".equals(endpoint.getScheme()) || "https".equals(endpoint.getScheme()))) {
+            throw new dev.amalgam.error.ConfigException("HF_ENDPOINT '" + ep + "' must be an http:// or https:// URL"
+                    + " such as " + DEFAULT_ENDPOINT);
+        }
         String offline = blankToNull(env.get("HF_HUB_OFFLINE"));
         return new HubSettings(endpoint, token(env), offline != null
-                && TRUE.contains(offline.trim().toLowerCase(Locale.ROOT)), cache);
+                && TRUE.contains(offline.trim().toLowerCase(Locale.ROOT)), cache, env);
     }
 
     /**

@@ -34,6 +34,8 @@ import java.util.stream.Stream;
 public final class HubUploader {
     static final int BATCH = 256;
     static final String LFS_JSON = "application/vnd.git-lfs+json";
+    private static final java.util.Set<String> RESTRICTED = java.util.Set.of("content-length", "host", "connection",
+            "expect", "upgrade", "transfer-encoding");
 
     /** The outcome of a push. */
     public record Result(String commitUrl, String commitOid, boolean createdRepo, List<String> uploaded,
@@ -123,6 +125,13 @@ public final class HubUploader {
             }
             out.add(hash(name, p, overrides.get(name)));
         }
+        for (Map.Entry<String, byte[]> o : overrides.entrySet()) {
+            if (out.stream().noneMatch(f -> f.path().equals(o.getKey()))) {
+                RepoPaths.check(o.getKey(), "the upload");
+                out.add(hash(o.getKey(), folder.resolve(o.getKey()), o.getValue()));
+            }
+        }
+        out.sort(java.util.Comparator.comparing(LocalFile::path));
         return out;
     }
 
@@ -283,7 +292,12 @@ public final class HubUploader {
 
     private void uploadBasic(LocalFile f, JsonNode action) {
         Map<String, String> headers = new LinkedHashMap<>();
-        action.path("header").fields().forEachRemaining(e -> headers.put(e.getKey(), e.getValue().asText()));
+        action.path("header").fields().forEachRemaining(e -> {
+            // Headers the HTTP client sets itself (and refuses to take from us) are left out.
+            if (!RESTRICTED.contains(e.getKey().toLowerCase(java.util.Locale.ROOT))) {
+                headers.put(e.getKey(), e.getValue().asText());
+            }
+        });
         HttpRequest.BodyPublisher body = f.content() != null ? HttpRequest.BodyPublishers.ofByteArray(f.content())
                 : ofFile(f.file());
         var r = http.send("PUT", URI.create(action.path("href").asText()), headers, body, "'" + f.path() + "'");
@@ -365,7 +379,7 @@ public final class HubUploader {
             nd.append(op).append('\n');
         }
         String what = "the commit to '" + repoId + "'";
-        var r = http.send("POST", HubUrls.commit(http.settings().endpoint(), repoId, rev),
+        var r = http.sendOnce("POST", HubUrls.commit(http.settings().endpoint(), repoId, rev),
                 HubHttp.headers("content-type", "application/x-ndjson"),
                 HttpRequest.BodyPublishers.ofString(nd.toString(), StandardCharsets.UTF_8), what);
         checkBranch(r, repoId, rev);

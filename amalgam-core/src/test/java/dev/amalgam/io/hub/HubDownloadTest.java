@@ -78,9 +78,28 @@ class HubDownloadTest {
         Path snap = t.models().download("org/ft_a", null, "model");
         assertThat(Files.readAllBytes(snap.resolve("model.safetensors")))
                 .isEqualTo(Files.readAllBytes(model("ft_a").resolve("model.safetensors")));
-        assertThat(hub.requestsTo(r -> r.server().equals("cdn") && r.method().equals("GET")))
-                .extracting(FakeHub.Request::range).containsExactly(null, "bytes=100000-");
+        // The resume starts where the received bytes end: at most the 100 000 the server sent before dropping
+        // (TCP may lose some of them when the connection is reset).
+        var ranges = hub.requestsTo(r -> r.server().equals("cdn") && r.method().equals("GET")).stream()
+                .map(FakeHub.Request::range).toList();
+        assertThat(ranges).hasSize(2);
+        assertThat(ranges.get(0)).isNull();
+        assertThat(ranges.get(1)).matches("bytes=\\d+-");
+        long from = Long.parseLong(ranges.get(1).replaceAll("\\D", ""));
+        assertThat(from).isBetween(1L, 100_000L);
         assertThat(t.notices).anyMatch(n -> n.contains("connection lost") && n.contains("resuming"));
+    }
+
+    @Test
+    void aStalledConnectionIsAbandonedAndResumed() throws Exception {
+        t.idleTimeout = Duration.ofMillis(300);
+        hub.fault(FakeHub.Fault.stallAfter("/lfs/", 200_000, 20_000));
+        Path snap = t.models().download("org/ft_a", null, "model");
+        assertThat(Files.readAllBytes(snap.resolve("model.safetensors")))
+                .isEqualTo(Files.readAllBytes(model("ft_a").resolve("model.safetensors")));
+        assertThat(t.notices).anyMatch(n -> n.contains("no data for") && n.contains("resuming"));
+        assertThat(hub.requestsTo(r -> r.server().equals("cdn") && r.method().equals("GET")).get(1).range())
+                .matches("bytes=\\d+-");
     }
 
     @Test
@@ -90,6 +109,42 @@ class HubDownloadTest {
         Path snap = t.models().download("org/ft_a", null, "model");
         assertThat(Files.readAllBytes(snap.resolve("model.safetensors")))
                 .isEqualTo(Files.readAllBytes(model("ft_a").resolve("model.safetensors")));
+    }
+
+    @Test
+    void progressAddsUpPerFileAndOverallThroughAResumeAndARestart() throws Exception {
+        hub.fault(FakeHub.Fault.dropAfter("/lfs/", 300_000));
+        hub.fault(FakeHub.Fault.ignoreRange("/lfs/"));
+        var perFile = new java.util.concurrent.ConcurrentHashMap<String, Long>();
+        var sizes = new java.util.concurrent.ConcurrentHashMap<String, Long>();
+        long[] batch = new long[2];
+        TransferListener rec = new TransferListener() {
+            @Override
+            public void batchStarted(int files, long totalBytes) {
+                batch[0] = files;
+                batch[1] = totalBytes;
+            }
+
+            @Override
+            public void bytes(String name, long delta) {
+                perFile.merge(name, delta, Long::sum);
+            }
+
+            @Override
+            public void fileFinished(String name, long size) {
+                sizes.put(name, size);
+            }
+        };
+        new HubModels(t.http(), 3, rec, t.notices::add).download("org/ft_a", null, "model");
+        long total = 0;
+        for (String f : List.of("config.json", "model.safetensors", "tokenizer.json", "tokenizer_config.json",
+                "special_tokens_map.json")) {
+            long size = Files.size(model("ft_a").resolve(f));
+            assertThat(perFile.get("org/ft_a/" + f)).as(f).isEqualTo(size);
+            assertThat(sizes.get("org/ft_a/" + f)).as(f).isEqualTo(size);
+            total += size;
+        }
+        assertThat(batch).containsExactly(5, total);
     }
 
     @Test
@@ -115,6 +170,18 @@ class HubDownloadTest {
         assertThat(snap.resolve("config.json")).exists();
         assertThat(t.waits).containsExactly(Duration.ofSeconds(3), Duration.ofSeconds(1), Duration.ofSeconds(2));
         assertThat(t.notices).anyMatch(n -> n.contains("HTTP 429") && n.contains("rate limited"));
+    }
+
+    @Test
+    void retryAfterMayBeAnHttpDateAndIsCapped() throws Exception {
+        String inThirtySeconds = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME.format(
+                java.time.ZonedDateTime.now(java.time.ZoneOffset.UTC).plusSeconds(30));
+        hub.fault(FakeHub.Fault.status("/api/models/org/ft_a", 503, inThirtySeconds));
+        hub.fault(FakeHub.Fault.status("/api/models/org/ft_a", 429, "86400"));
+        t.models().download("org/ft_a", null, "model");
+        assertThat(t.waits).hasSize(2);
+        assertThat(t.waits.get(0)).isBetween(Duration.ofSeconds(20), Duration.ofSeconds(30));
+        assertThat(t.waits.get(1)).isEqualTo(Duration.ofSeconds(60));
     }
 
     @Test
@@ -186,6 +253,14 @@ class HubDownloadTest {
             assertThat(f.tensors()).isNotEmpty();
         }
         assertThat(hub.requests()).isEmpty();
+    }
+
+    @Test
+    void offlineAfterAValidationOnlyRunSaysTheCacheIsPartial() throws Exception {
+        t.models().open("org/ft_a", null, "model").close();
+        assertThatThrownBy(() -> t.models("HF_HUB_OFFLINE", "1").open("org/ft_a", null, "model"))
+                .isInstanceOf(BadInputException.class).hasMessageContaining("holds only part of 'org/ft_a'")
+                .hasMessageContaining("HF_HUB_OFFLINE unset");
     }
 
     @Test

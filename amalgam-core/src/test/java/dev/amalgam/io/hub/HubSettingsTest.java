@@ -42,6 +42,10 @@ class HubSettingsTest {
             assertThat(HubSettings.fromEnvironment(env("HF_HUB_OFFLINE", on)).offline()).as(on).isTrue();
         }
         assertThat(HubSettings.fromEnvironment(env("HF_HUB_OFFLINE", "0")).offline()).isFalse();
+        assertThatThrownBy(() -> HubSettings.fromEnvironment(env("HF_ENDPOINT", "huggingface.co")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("http:// or https://");
+        assertThatThrownBy(() -> HubSettings.fromEnvironment(env("HF_ENDPOINT", "http://bad host")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("is not a URL");
 
         Files.createDirectories(tmp.resolve("home"));
         Files.writeString(tmp.resolve("home/token"), "  hf_from_file\r\n");
@@ -57,6 +61,17 @@ class HubSettingsTest {
     }
 
     @Test
+    void theDownloadIdleTimeoutFollowsHfHubDownloadTimeout() {
+        assertThat(RetryPolicy.fromEnvironment(Map.of()).idleTimeout()).isEqualTo(java.time.Duration.ofMinutes(2));
+        assertThat(RetryPolicy.fromEnvironment(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", "30")).idleTimeout())
+                .isEqualTo(java.time.Duration.ofSeconds(30));
+        assertThat(RetryPolicy.fromEnvironment(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", "0.5")).idleTimeout())
+                .isEqualTo(java.time.Duration.ofMillis(500));
+        assertThat(RetryPolicy.fromEnvironment(Map.of("HF_HUB_DOWNLOAD_TIMEOUT", "soon")).idleTimeout())
+                .isEqualTo(java.time.Duration.ofMinutes(2));
+    }
+
+    @Test
     void urlsEncodeRevisionsWithNothingSafeAndPathsKeepingSlashes() {
         URI e = URI.create("https://hf.example");
         assertThat(HubUrls.resolve(e, "org/m", "refs/pr/1", "sub dir/a+b.json").toString())
@@ -66,6 +81,26 @@ class HubSettingsTest {
         assertThat(HubUrls.lfsBatch(e, "org/m").toString()).isEqualTo("https://hf.example/org/m.git/info/lfs/objects/batch");
         assertThat(FileDownloader.normalizeEtag("W/\"abc\"")).isEqualTo("abc");
         assertThat(FileDownloader.normalizeEtag("\"abc\"")).isEqualTo("abc");
+    }
+
+    @Test
+    void proxyVariablesAreHonouredWithNoProxyExceptions() {
+        assertThat(ProxySettings.fromEnvironment(Map.of())).isNull();
+        var p = ProxySettings.fromEnvironment(Map.of("HTTPS_PROXY", "http://proxy.corp:3128", "http_proxy",
+                "plain.corp:8080", "NO_PROXY", "localhost, .internal.corp,mirror.example:443"));
+        assertThat(p.proxyFor(URI.create("https://huggingface.co/x"))).isEqualTo(URI.create("http://proxy.corp:3128"));
+        assertThat(p.proxyFor(URI.create("https://cdn-lfs.hf.co/x"))).isEqualTo(URI.create("http://proxy.corp:3128"));
+        assertThat(p.proxyFor(URI.create("http://other.example/x"))).isEqualTo(URI.create("http://plain.corp:8080"));
+        assertThat(p.proxyFor(URI.create("http://localhost:8000/x"))).isNull();
+        assertThat(p.proxyFor(URI.create("https://hub.internal.corp/x"))).isNull();
+        assertThat(p.proxyFor(URI.create("https://mirror.example/x"))).isNull();
+        assertThat(p.proxyFor(URI.create("https://notmirror.example/x"))).isEqualTo(URI.create("http://proxy.corp:3128"));
+        assertThat(p.select(URI.create("https://huggingface.co")).get(0).address().toString()).contains("proxy.corp")
+                .contains("3128");
+        var all = ProxySettings.fromEnvironment(Map.of("all_proxy", "socksless.corp:1080", "no_proxy", "*"));
+        assertThat(all.proxyFor(URI.create("https://huggingface.co"))).isNull();
+        assertThat(ProxySettings.fromEnvironment(Map.of("ALL_PROXY", "http://a.corp:1"))
+                .proxyFor(URI.create("https://huggingface.co"))).isEqualTo(URI.create("http://a.corp:1"));
     }
 
     @Test

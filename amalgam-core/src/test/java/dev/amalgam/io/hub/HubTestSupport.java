@@ -14,6 +14,8 @@ final class HubTestSupport {
     final Path home;
     final List<Duration> waits = new CopyOnWriteArrayList<>();
     final List<String> notices = new CopyOnWriteArrayList<>();
+    /** Short, so the stall test is quick; long enough that a loaded machine never trips it by accident. */
+    Duration idleTimeout = Duration.ofSeconds(30);
 
     HubTestSupport(FakeHub hub, Path tmp) {
         this.hub = hub;
@@ -34,7 +36,8 @@ final class HubTestSupport {
 
     /** Retries recorded instead of slept, so 429 and back-off tests take no time. */
     RetryPolicy retry() {
-        return new RetryPolicy(4, Duration.ofSeconds(1), Duration.ofSeconds(8), Duration.ofSeconds(60), waits::add);
+        return new RetryPolicy(4, Duration.ofSeconds(1), Duration.ofSeconds(8), Duration.ofSeconds(60), idleTimeout,
+                waits::add);
     }
 
     HubHttp http(String... extra) {

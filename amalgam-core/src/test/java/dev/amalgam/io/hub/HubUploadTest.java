@@ -131,6 +131,18 @@ class HubUploadTest {
     }
 
     @Test
+    void aFolderWithoutACardGetsOne() throws Exception {
+        Files.delete(merged.resolve("README.md"));
+        Files.writeString(merged.resolve("mergekit_config.yml"), "merge_method: linear\nmodels:\n  - model: org/a\n");
+        var card = ModelCardMetadata.amendedCard(merged, "me/nocard").orElseThrow();
+        uploader(FakeHub.TOKEN).push(merged, "me/nocard", false, null, "card", Map.of("README.md", card));
+        assertThat(new String(hub.files("me/nocard", "main").get("README.md"), StandardCharsets.UTF_8))
+                .isEqualTo("---\nbase_model:\n- org/a\ntags:\n- merge\n- amalgam\n---\n# nocard\n\n"
+                        + "This model was merged with Amalgam.\n");
+        assertThat(merged.resolve("README.md")).doesNotExist();
+    }
+
+    @Test
     void aCompleteCardIsLeftAlone() throws Exception {
         String card = "---\nbase_model:\n- a/b\nlibrary_name: transformers\ntags:\n- amalgam\n- merge\n---\n# x\n";
         assertThat(ModelCardMetadata.ensure(card, List.of("a/b"))).isSameAs(card);
@@ -165,6 +177,23 @@ class HubUploadTest {
         assertThat(hub.head("me/b", "main")).isEqualTo(main);
         assertThat(hub.files("me/b", "dev")).containsKey("notes.txt");
         assertThat(hub.files("me/b", "main")).doesNotContainKey("notes.txt");
+    }
+
+    @Test
+    void aCommitIsRetriedAfter429ButNeverAfterAServerError() throws Exception {
+        hub.fault(FakeHub.Fault.status("/commit/main", 429, "2"));
+        var ok = uploader(FakeHub.TOKEN).push(merged, "me/r", false, null, "m", Map.of());
+        assertThat(ok.commitOid()).isEqualTo(hub.head("me/r", "main"));
+        assertThat(t.waits).contains(java.time.Duration.ofSeconds(2));
+
+        Files.writeString(merged.resolve("extra.txt"), "more\n");
+        hub.fault(FakeHub.Fault.status("/commit/main", 503, null));
+        String before = hub.head("me/r", "main");
+        hub.clearLog();
+        assertThatThrownBy(() -> uploader(FakeHub.TOKEN).push(merged, "me/r", false, null, "m2", Map.of()))
+                .isInstanceOf(dev.amalgam.error.IoFailureException.class).hasMessageContaining("HTTP 503");
+        assertThat(hub.requestsTo(r -> r.path().contains("/commit/"))).hasSize(1);
+        assertThat(hub.head("me/r", "main")).isEqualTo(before);
     }
 
     @Test
