@@ -187,6 +187,6 @@ class ServerStepTest {
         assertThatThrownBy(() -> TestMerges.plan(round("fedavg", "g1", "g2", -1, "g3", 1, ""), tmp))
                 .hasMessageContaining("the weight of client 'g2' is -1.0");
         assertThatThrownBy(() -> TestMerges.plan(round("fedyogi", "g1", "g2", 1, "g3", 1, "optimizer_state: 3"), tmp))
-                .hasMessageContaining("optimizer_state must be the path");
+                .hasMessageContaining("parameters.optimizer_state: parameter 'optimizer_state' of merge method fedyogi must be a string, found the number 3.0");
     }
 }
