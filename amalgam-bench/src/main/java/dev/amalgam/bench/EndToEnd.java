@@ -25,7 +25,10 @@ import java.util.stream.Stream;
 public final class EndToEnd {
     private static final List<String> DEFAULT_METHODS = List.of("linear", "ties", "dare_ties", "slerp");
 
-    private EndToEnd() {
+    private final String childClasspath;
+
+    private EndToEnd(String childClasspath) {
+        this.childClasspath = childClasspath;
     }
 
     public static void main(String[] args) throws Exception {
@@ -36,6 +39,7 @@ public final class EndToEnd {
         int threads = Runtime.getRuntime().availableProcessors();
         boolean keep = false;
         List<String> jvmOpts = new ArrayList<>();
+        String childClasspath = System.getProperty("java.class.path");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--size" -> size = SizeParser.parse(args[++i]);
@@ -45,9 +49,11 @@ public final class EndToEnd {
                 case "-j", "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--keep" -> keep = true;
                 case "--jvm-opt" -> jvmOpts.add(args[++i]);
+                case "--amalgam-cp" -> childClasspath = args[++i];
                 default -> {
                     System.err.println("unknown option " + args[i] + "\noptions: --size 1GB --dir DIR --methods "
-                            + String.join(",", DEFAULT_METHODS) + " --reps 3 -j N --keep --jvm-opt OPT");
+                            + String.join(",", DEFAULT_METHODS) + " --reps 3 -j N --keep --jvm-opt OPT"
+                            + " --amalgam-cp JAR (another build of amalgam to run, for A/B comparisons)");
                     System.exit(2);
                 }
             }
@@ -57,7 +63,7 @@ public final class EndToEnd {
                     + "5x --size of free space)");
             System.exit(2);
         }
-        new EndToEnd().run(size, dir.toAbsolutePath(), methods, reps, threads, keep, jvmOpts);
+        new EndToEnd(childClasspath).run(size, dir.toAbsolutePath(), methods, reps, threads, keep, jvmOpts);
     }
 
     private void run(long size, Path dir, List<String> methods, int reps, int threads, boolean keep,
@@ -97,8 +103,8 @@ public final class EndToEnd {
                 4 * modelBytes / 1e9 / floor3, floor2);
 
         List<String> rows = new ArrayList<>();
-        rows.add(String.format("%-10s %9s %7s %12s %12s %8s %10s %s", "method", "wall s", "floor", "peak RssAnon",
-                "VmHWM", "GB/s", "others' CPU", "(median of " + reps + "; range)"));
+        rows.add(String.format("%-10s %9s %7s %12s %12s %8s %7s %11s %s", "method", "wall s", "floor", "peak RssAnon",
+                "VmHWM", "GB/s", "cpu s", "others' CPU", "(median of " + reps + "; range)"));
         for (String method : methods) {
             if (MethodRegistry.find(method).isEmpty()) {
                 String line = String.format("%-10s skipped: merge method '%s' is not registered in this build"
@@ -118,7 +124,7 @@ public final class EndToEnd {
                 List<String> cmd = new ArrayList<>(List.of(javaBinary(), "--add-modules=jdk.incubator.vector",
                         "--enable-native-access=ALL-UNNAMED", "-Ddev.ludovic.netlib.blas.allowNative=false"));
                 cmd.addAll(jvmOpts);
-                cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.amalgam.cli.Main", "merge",
+                cmd.addAll(List.of("-cp", childClasspath, "dev.amalgam.cli.Main", "merge",
                         recipe.toString(), out.toString(), "-j", Integer.toString(threads), "-v"));
                 Path log = dir.resolve(method + ".log");
                 ChildRun run = ChildRun.run(cmd, log);
@@ -128,8 +134,9 @@ public final class EndToEnd {
                     break;
                 }
                 runs.add(run);
-                System.out.printf("%s rep %d: %.2f s, peak RssAnon %s, others' CPU %.1f s (%s)%n", method, r + 1,
-                        run.wallSeconds(), mib(run.peakRssAnon()), run.otherCpuSecs(), lastLine(log));
+                System.out.printf("%s rep %d: %.2f s, cpu %.1f s, peak RssAnon %s, others' CPU %.1f s (%s)%n", method,
+                        r + 1, run.wallSeconds(), run.cpuSecs(), mib(run.peakRssAnon()), run.otherCpuSecs(),
+                        lastLine(log));
             }
             if (runs.isEmpty()) {
                 rows.add(String.format("%-10s failed", method));
@@ -138,9 +145,10 @@ public final class EndToEnd {
             runs.sort(Comparator.comparingDouble(ChildRun::wallSeconds));
             ChildRun med = runs.get(runs.size() / 2);
             long bytes = (long) inputs * modelBytes + modelBytes;
-            rows.add(String.format("%-10s %9.2f %6.2fx %12s %12s %8.2f %9.1fs  (%.2f-%.2f s)", method, med.wallSeconds(),
-                    med.wallSeconds() / floor, mib(runs.stream().mapToLong(ChildRun::peakRssAnon).max().orElse(0)),
-                    mib(med.vmHwm()), bytes / 1e9 / med.wallSeconds(), med.otherCpuSecs(),
+            rows.add(String.format("%-10s %9.2f %6.2fx %12s %12s %8.2f %7.1f %10.1fs  (%.2f-%.2f s)", method,
+                    med.wallSeconds(), med.wallSeconds() / floor,
+                    mib(runs.stream().mapToLong(ChildRun::peakRssAnon).max().orElse(0)),
+                    mib(med.vmHwm()), bytes / 1e9 / med.wallSeconds(), med.cpuSecs(), med.otherCpuSecs(),
                     runs.get(0).wallSeconds(), runs.get(runs.size() - 1).wallSeconds()));
             deleteTree(out);
         }
