@@ -86,14 +86,17 @@ public final class EndToEnd {
 
         // I/O floor, per input count: reads are timed per model so that a 2-input method gets a 2-input floor
         double[][] readTimes = new double[reps][3];
+        double[] floorCpu = new double[reps];
         double[] writeTimes = new double[reps];
         long[] sink = new long[1];
         IoFloor.read(allFiles(models, 3), threads, sink); // warm the page cache
         for (int r = 0; r < reps; r++) {
+            double cpu0 = processCpuSeconds();
             for (int v = 0; v < 3; v++) {
                 readTimes[r][v] = IoFloor.read(filesOf(models.resolve("model-" + v)), threads, sink);
             }
             writeTimes[r] = IoFloor.write(dir.resolve("floor-write.tmp"), modelBytes);
+            floorCpu[r] = processCpuSeconds() - cpu0;
         }
         double floor3 = median(r -> readTimes[r][0] + readTimes[r][1] + readTimes[r][2] + writeTimes[r], reps);
         double floor2 = median(r -> readTimes[r][0] + readTimes[r][1] + writeTimes[r], reps);
@@ -101,6 +104,8 @@ public final class EndToEnd {
                         + "%.2f GB/s; 2 inputs: %.2f s%n", modelBytes / 1e9, modelBytes / 1e9, floor3,
                 median(r -> readTimes[r][0] + readTimes[r][1] + readTimes[r][2], reps), median(r -> writeTimes[r], reps),
                 4 * modelBytes / 1e9 / floor3, floor2);
+        System.out.printf("I/O floor CPU time (3 inputs): %.2f s; on a loaded machine compare a merge's cpu s to it%n",
+                median(r -> floorCpu[r], reps));
 
         List<String> rows = new ArrayList<>();
         rows.add(String.format("%-10s %9s %7s %12s %12s %8s %7s %11s %s", "method", "wall s", "floor", "peak RssAnon",
@@ -223,6 +228,11 @@ public final class EndToEnd {
         } catch (IOException e) {
             return "unknown";
         }
+    }
+
+    private static double processCpuSeconds() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() / 1e9 : 0;
     }
 
     private static long physicalMemory() {
