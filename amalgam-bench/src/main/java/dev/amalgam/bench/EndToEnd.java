@@ -25,7 +25,10 @@ import java.util.stream.Stream;
 public final class EndToEnd {
     private static final List<String> DEFAULT_METHODS = List.of("linear", "ties", "dare_ties", "slerp");
 
-    private EndToEnd() {
+    private final String childClasspath;
+
+    private EndToEnd(String childClasspath) {
+        this.childClasspath = childClasspath;
     }
 
     public static void main(String[] args) throws Exception {
@@ -36,6 +39,7 @@ public final class EndToEnd {
         int threads = Runtime.getRuntime().availableProcessors();
         boolean keep = false;
         List<String> jvmOpts = new ArrayList<>();
+        String childClasspath = System.getProperty("java.class.path");
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--size" -> size = SizeParser.parse(args[++i]);
@@ -45,9 +49,11 @@ public final class EndToEnd {
                 case "-j", "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--keep" -> keep = true;
                 case "--jvm-opt" -> jvmOpts.add(args[++i]);
+                case "--amalgam-cp" -> childClasspath = args[++i];
                 default -> {
                     System.err.println("unknown option " + args[i] + "\noptions: --size 1GB --dir DIR --methods "
-                            + String.join(",", DEFAULT_METHODS) + " --reps 3 -j N --keep --jvm-opt OPT");
+                            + String.join(",", DEFAULT_METHODS) + " --reps 3 -j N --keep --jvm-opt OPT"
+                            + " --amalgam-cp JAR (another build of amalgam to run, for A/B comparisons)");
                     System.exit(2);
                 }
             }
@@ -57,7 +63,7 @@ public final class EndToEnd {
                     + "5x --size of free space)");
             System.exit(2);
         }
-        new EndToEnd().run(size, dir.toAbsolutePath(), methods, reps, threads, keep, jvmOpts);
+        new EndToEnd(childClasspath).run(size, dir.toAbsolutePath(), methods, reps, threads, keep, jvmOpts);
     }
 
     private void run(long size, Path dir, List<String> methods, int reps, int threads, boolean keep,
@@ -80,14 +86,17 @@ public final class EndToEnd {
 
         // I/O floor, per input count: reads are timed per model so that a 2-input method gets a 2-input floor
         double[][] readTimes = new double[reps][3];
+        double[] floorCpu = new double[reps];
         double[] writeTimes = new double[reps];
         long[] sink = new long[1];
         IoFloor.read(allFiles(models, 3), threads, sink); // warm the page cache
         for (int r = 0; r < reps; r++) {
+            double cpu0 = processCpuSeconds();
             for (int v = 0; v < 3; v++) {
                 readTimes[r][v] = IoFloor.read(filesOf(models.resolve("model-" + v)), threads, sink);
             }
             writeTimes[r] = IoFloor.write(dir.resolve("floor-write.tmp"), modelBytes);
+            floorCpu[r] = processCpuSeconds() - cpu0;
         }
         double floor3 = median(r -> readTimes[r][0] + readTimes[r][1] + readTimes[r][2] + writeTimes[r], reps);
         double floor2 = median(r -> readTimes[r][0] + readTimes[r][1] + writeTimes[r], reps);
@@ -95,10 +104,12 @@ public final class EndToEnd {
                         + "%.2f GB/s; 2 inputs: %.2f s%n", modelBytes / 1e9, modelBytes / 1e9, floor3,
                 median(r -> readTimes[r][0] + readTimes[r][1] + readTimes[r][2], reps), median(r -> writeTimes[r], reps),
                 4 * modelBytes / 1e9 / floor3, floor2);
+        System.out.printf("I/O floor CPU time (3 inputs): %.2f s; on a loaded machine compare a merge's cpu s to it%n",
+                median(r -> floorCpu[r], reps));
 
         List<String> rows = new ArrayList<>();
-        rows.add(String.format("%-10s %9s %7s %12s %12s %8s %10s %s", "method", "wall s", "floor", "peak RssAnon",
-                "VmHWM", "GB/s", "others' CPU", "(median of " + reps + "; range)"));
+        rows.add(String.format("%-10s %9s %7s %12s %12s %8s %7s %11s %s", "method", "wall s", "floor", "peak RssAnon",
+                "VmHWM", "GB/s", "cpu s", "others' CPU", "(median of " + reps + "; range)"));
         for (String method : methods) {
             if (MethodRegistry.find(method).isEmpty()) {
                 String line = String.format("%-10s skipped: merge method '%s' is not registered in this build"
@@ -118,7 +129,7 @@ public final class EndToEnd {
                 List<String> cmd = new ArrayList<>(List.of(javaBinary(), "--add-modules=jdk.incubator.vector",
                         "--enable-native-access=ALL-UNNAMED", "-Ddev.ludovic.netlib.blas.allowNative=false"));
                 cmd.addAll(jvmOpts);
-                cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), "dev.amalgam.cli.Main", "merge",
+                cmd.addAll(List.of("-cp", childClasspath, "dev.amalgam.cli.Main", "merge",
                         recipe.toString(), out.toString(), "-j", Integer.toString(threads), "-v"));
                 Path log = dir.resolve(method + ".log");
                 ChildRun run = ChildRun.run(cmd, log);
@@ -128,8 +139,9 @@ public final class EndToEnd {
                     break;
                 }
                 runs.add(run);
-                System.out.printf("%s rep %d: %.2f s, peak RssAnon %s, others' CPU %.1f s (%s)%n", method, r + 1,
-                        run.wallSeconds(), mib(run.peakRssAnon()), run.otherCpuSecs(), lastLine(log));
+                System.out.printf("%s rep %d: %.2f s, cpu %.1f s, peak RssAnon %s, others' CPU %.1f s (%s)%n", method,
+                        r + 1, run.wallSeconds(), run.cpuSecs(), mib(run.peakRssAnon()), run.otherCpuSecs(),
+                        lastLine(log));
             }
             if (runs.isEmpty()) {
                 rows.add(String.format("%-10s failed", method));
@@ -138,9 +150,10 @@ public final class EndToEnd {
             runs.sort(Comparator.comparingDouble(ChildRun::wallSeconds));
             ChildRun med = runs.get(runs.size() / 2);
             long bytes = (long) inputs * modelBytes + modelBytes;
-            rows.add(String.format("%-10s %9.2f %6.2fx %12s %12s %8.2f %9.1fs  (%.2f-%.2f s)", method, med.wallSeconds(),
-                    med.wallSeconds() / floor, mib(runs.stream().mapToLong(ChildRun::peakRssAnon).max().orElse(0)),
-                    mib(med.vmHwm()), bytes / 1e9 / med.wallSeconds(), med.otherCpuSecs(),
+            rows.add(String.format("%-10s %9.2f %6.2fx %12s %12s %8.2f %7.1f %10.1fs  (%.2f-%.2f s)", method,
+                    med.wallSeconds(), med.wallSeconds() / floor,
+                    mib(runs.stream().mapToLong(ChildRun::peakRssAnon).max().orElse(0)),
+                    mib(med.vmHwm()), bytes / 1e9 / med.wallSeconds(), med.cpuSecs(), med.otherCpuSecs(),
                     runs.get(0).wallSeconds(), runs.get(runs.size() - 1).wallSeconds()));
             deleteTree(out);
         }
@@ -215,6 +228,11 @@ public final class EndToEnd {
         } catch (IOException e) {
             return "unknown";
         }
+    }
+
+    private static double processCpuSeconds() {
+        var os = java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+        return os instanceof com.sun.management.OperatingSystemMXBean sun ? sun.getProcessCpuTime() / 1e9 : 0;
     }
 
     private static long physicalMemory() {

@@ -58,7 +58,7 @@ final class MergeCommand implements Callable<Integer> {
 
     @Option(names = "--memory-limit", paramLabel = "SIZE",
             description = "Memory that tensors merged whole (TIES selection, SVD, ...) may hold at once, e.g. 8GB"
-                    + " or 4GiB (default: half the machine's memory, at most 80% of the Java heap). Element-wise"
+                    + " or 4GiB (default: half the machine's memory, at most 80%% of the Java heap). Element-wise"
                     + " methods stream and need only a few MB per thread.")
     String memoryLimit;
 

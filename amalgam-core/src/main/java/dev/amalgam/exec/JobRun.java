@@ -17,8 +17,8 @@ import java.util.function.Consumer;
 
 /**
  * One tensor job cut into the parts the workers run: a single part for a whole-tensor method, a raw copy or a
- * small tensor; element ranges (multiples of the method's chunk, so the chunks are the same however the tensor
- * is split) for a large element-wise one. The parts share one {@link MappedTensorInputs}, created by whichever
+ * small tensor; element ranges (whole multiples of the method's chunk) for a large element-wise one. The ranges
+ * depend only on the tensor size and {@link ExecutionOptions#splitElements()}, never on the thread count. The parts share one {@link MappedTensorInputs}, created by whichever
  * part runs first (a LoRA transform's preparation happens once), and the last part to finish reports the tensor
  * done. Each part reserves its working memory from the {@link MemoryBudget} while it runs.
  */
@@ -64,7 +64,10 @@ final class JobRun {
         List<Part> parts = new ArrayList<>();
         if (!job.rawCopy() && !method.needsWholeTensor() && method instanceof ElementwiseMethod em
                 && numel > splitElements) {
-            long step = (splitElements + ElementwiseMethod.CHUNK - 1) / ElementwiseMethod.CHUNK * ElementwiseMethod.CHUNK;
+            // whole chunks per part in normal use; smaller parts (tests) still give the same bits, since an
+            // element-wise kernel's result for an element depends only on that element
+            long chunk = ElementwiseMethod.CHUNK;
+            long step = splitElements >= chunk ? (splitElements + chunk - 1) / chunk * chunk : splitElements;
             long memory = em.workingMemoryBytes(step, job.inputs().size());
             for (long from = 0; from < numel; from += step) {
                 long f = from;

@@ -1,10 +1,12 @@
 package dev.amalgam.kernel;
 
 /**
- * Chooses the kernels once per JVM. {@code -Damalgam.kernels=scalar} forces the reference; {@code vector} or
- * {@code auto} (the default) use the Vector API when the JVM has it ({@code --add-modules jdk.incubator.vector},
- * which the launcher and the tests pass) and the CPU has SIMD registers of at least 128 bits; otherwise the scalar
- * kernels are used and the description says why.
+ * Chooses the kernels once per JVM. {@code -Damalgam.kernels=scalar} forces the reference. {@code auto} (the
+ * default) uses the Vector API when the JVM has it ({@code --add-modules jdk.incubator.vector}, which the launcher
+ * and the tests pass) and the CPU has SIMD registers of at least 128 bits, each operation from the moment the JIT
+ * has compiled it ({@link WarmingKernels}); {@code vector} uses the vector kernels from the first call (for
+ * benchmarks of the raw path). When the Vector API cannot be used the scalar kernels are, and the description
+ * says why.
  */
 final class KernelSelection {
     static final String PROPERTY = "amalgam.kernels";
@@ -26,7 +28,7 @@ final class KernelSelection {
             if (v.floatLanes() < 4) {
                 return new ScalarKernels("the CPU's vectors hold only " + v.floatLanes() + " float(s)");
             }
-            return v;
+            return m.equals("vector") ? v : new WarmingKernels(v);
         } catch (LinkageError e) {
             return new ScalarKernels("jdk.incubator.vector is not available; run with"
                     + " --add-modules=jdk.incubator.vector");

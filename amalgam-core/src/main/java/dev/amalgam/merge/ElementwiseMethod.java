@@ -30,8 +30,8 @@ public abstract class ElementwiseMethod implements MergeMethod {
     public final void mergeRange(TensorMergeContext ctx, TensorInputs inputs, TensorOutput output, long from, long to) {
         ChunkKernel k = kernel(ctx);
         int chunk = (int) Math.min(CHUNK, Math.max(1, to - from));
-        float[][] in = new float[inputs.count()][chunk];
-        float[] out = new float[chunk];
+        float[][] in = Buffers.inputs(inputs.count(), chunk);
+        float[] out = Buffers.output(chunk);
         for (long off = from; off < to; off += chunk) {
             int n = (int) Math.min(chunk, to - off);
             for (int i = 0; i < in.length; i++) {
@@ -39,6 +39,34 @@ public abstract class ElementwiseMethod implements MergeMethod {
             }
             k.apply(in, out, n, off);
             output.write(off, out, 0, n);
+        }
+    }
+
+    /**
+     * Chunk buffers reused by each worker thread across tensors and ranges: a merge then allocates almost nothing,
+     * and the heap (the process's anonymous memory) stays small however many tensors pass through.
+     */
+    private static final class Buffers {
+        private static final ThreadLocal<float[][]> INPUTS = ThreadLocal.withInitial(() -> new float[0][]);
+        private static final ThreadLocal<float[]> OUTPUT = ThreadLocal.withInitial(() -> new float[0]);
+
+        static float[][] inputs(int count, int chunk) {
+            float[][] b = INPUTS.get();
+            // exactly one array per input (kernels may iterate over them); each at least a chunk long
+            if (b.length != count || count > 0 && b[0].length < chunk) {
+                b = new float[count][CHUNK];
+                INPUTS.set(b);
+            }
+            return b;
+        }
+
+        static float[] output(int chunk) {
+            float[] b = OUTPUT.get();
+            if (b.length < chunk) {
+                b = new float[CHUNK];
+                OUTPUT.set(b);
+            }
+            return b;
         }
     }
 

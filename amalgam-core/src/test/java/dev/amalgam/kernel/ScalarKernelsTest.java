@@ -86,7 +86,8 @@ class ScalarKernelsTest {
     void selectionHonoursTheProperty() {
         assertThat(KernelSelection.choose("scalar")).isInstanceOf(ScalarKernels.class);
         assertThat(KernelSelection.choose("scalar").description()).contains("forced");
-        assertThat(KernelSelection.choose("auto")).isInstanceOf(VectorKernels.class);
+        assertThat(KernelSelection.choose("vector")).isInstanceOf(VectorKernels.class);
+        assertThat(KernelSelection.choose("auto")).isInstanceOf(WarmingKernels.class);
         assertThat(KernelSelection.choose("bogus").description()).contains("unknown");
     }
 }

@@ -1,0 +1,163 @@
+package dev.amalgam.kernel;
+
+import dev.amalgam.tensor.DType;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+
+/**
+ * The vector kernels, used operation by operation once the JIT has compiled them, and the scalar reference until
+ * then. Vector API code is fast only after C2 has intrinsified it: interpreted or C1-compiled, every lane
+ * operation allocates and a chunk converts at about a million elements per second, a thousand times slower than
+ * compiled and far slower than the scalar loop (measured on this project's machine: the first 13 M elements of a
+ * bf16 conversion took 7 s on a loaded 2-core VM, then 15 G elements/s). A daemon thread therefore runs each
+ * vector operation on small arrays until it is fast, and only then does the merge switch to it. Both paths give the
+ * same bits (the differential tests), so the switch never changes an output; it only stops the start-up cost from
+ * landing on the merge.
+ */
+final class WarmingKernels implements Kernels {
+    /** The operations that are warmed separately, most used first. */
+    enum Op { BF16_DECODE, WEIGHTED_SUM, DIVIDE, BF16_ENCODE, F16_DECODE, F16_ENCODE, SCALE, AXPY, ADD, SUB, MUL, LERP,
+        BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS }
+
+    private static final Op[] OPS = Op.values();
+
+    private static final int COLD = 0;
+    private static final int WARMING = 1;
+    private static final int READY = 2;
+
+    private final ScalarKernels scalar = new ScalarKernels();
+    private final VectorKernels vector;
+    private final AtomicIntegerArray state = new AtomicIntegerArray(OPS.length);
+    /** One low-priority daemon thread warms operations in the order a merge first asks for them. */
+    private final ExecutorService warmer = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "amalgam-kernel-warmup");
+        t.setDaemon(true);
+        t.setPriority(Thread.MIN_PRIORITY);
+        return t;
+    });
+
+    WarmingKernels(VectorKernels vector) {
+        this.vector = vector;
+    }
+
+    int floatLanes() {
+        return vector.floatLanes();
+    }
+
+    /**
+     * True once {@code op} runs compiled. JIT-compiling Vector API code costs CPU (about a third of a second per
+     * operation, measured), so only operations a merge actually uses are warmed: the first call queues the
+     * warm-up and runs the scalar twin.
+     */
+    boolean isWarm(Op op) {
+        return state.get(op.ordinal()) == READY;
+    }
+
+    private Kernels k(Op op) {
+        int i = op.ordinal();
+        int s = state.get(i);
+        if (s == READY) {
+            return vector;
+        }
+        if (s == COLD && state.compareAndSet(i, COLD, WARMING)) {
+            warmer.execute(() -> {
+                if (VectorWarmup.warm(vector, op, 300_000_000_000L)) {
+                    state.set(i, READY);
+                }
+            });
+        }
+        return scalar;
+    }
+
+    @Override
+    public String description() {
+        return vector.description() + "; each operation runs its scalar twin until the JIT has compiled it";
+    }
+
+    @Override
+    public void toFloat(DType dt, MemorySegment src, long byteOffset, float[] dst, int dstOff, int n) {
+        Kernels k = switch (dt) {
+            case BF16 -> k(Op.BF16_DECODE);
+            case F16 -> k(Op.F16_DECODE);
+            default -> scalar;
+        };
+        k.toFloat(dt, src, byteOffset, dst, dstOff, n);
+    }
+
+    @Override
+    public void fromFloat(DType dt, float[] src, int srcOff, int n, MemorySegment dst, long byteOffset) {
+        Kernels k = switch (dt) {
+            case BF16 -> k(Op.BF16_ENCODE);
+            case F16 -> k(Op.F16_ENCODE);
+            default -> scalar;
+        };
+        k.fromFloat(dt, src, srcOff, n, dst, byteOffset);
+    }
+
+    @Override
+    public void scale(float[] out, float[] a, float s, int n) {
+        k(Op.SCALE).scale(out, a, s, n);
+    }
+
+    @Override
+    public void divide(float[] out, float[] a, float d, int n) {
+        k(Op.DIVIDE).divide(out, a, d, n);
+    }
+
+    @Override
+    public void axpy(float[] acc, float[] x, float w, int n) {
+        k(Op.AXPY).axpy(acc, x, w, n);
+    }
+
+    @Override
+    public void add(float[] out, float[] a, float[] b, int n) {
+        k(Op.ADD).add(out, a, b, n);
+    }
+
+    @Override
+    public void sub(float[] out, float[] a, float[] b, int n) {
+        k(Op.SUB).sub(out, a, b, n);
+    }
+
+    @Override
+    public void mul(float[] out, float[] a, float[] b, int n) {
+        k(Op.MUL).mul(out, a, b, n);
+    }
+
+    @Override
+    public void lerp(float[] out, float[] a, float[] b, float t, int n) {
+        k(Op.LERP).lerp(out, a, b, t, n);
+    }
+
+    @Override
+    public void blend(float[] out, float[] a, float wa, float[] b, float wb, int n) {
+        k(Op.BLEND).blend(out, a, wa, b, wb, n);
+    }
+
+    @Override
+    public void weightedSum(float[] out, float[][] xs, float[] w, int count, int n) {
+        k(Op.WEIGHTED_SUM).weightedSum(out, xs, w, count, n);
+    }
+
+    @Override
+    public void abs(float[] out, float[] a, int n) {
+        k(Op.ABS).abs(out, a, n);
+    }
+
+    @Override
+    public double dot(float[] a, float[] b, int n) {
+        return k(Op.DOT).dot(a, b, n);
+    }
+
+    @Override
+    public double sumSquares(float[] a, int n) {
+        return k(Op.SUM_SQUARES).sumSquares(a, n);
+    }
+
+    @Override
+    public double sumAbs(float[] a, int n) {
+        return k(Op.SUM_ABS).sumAbs(a, n);
+    }
+}
