@@ -34,6 +34,11 @@ final class JobRun {
     private final AtomicInteger remaining = new AtomicInteger();
     private MappedTensorInputs inputs;
 
+    /** A job of a method without optimizer state. */
+    JobRun(MergePlan plan, TensorJob job, SafetensorsWriter writer, Consumer<String> warnings, Runnable onDone) {
+        this(plan, job, writer, null, warnings, onDone);
+    }
+
     /** {@code state} is the optimizer-state writer of a stateful method (federated, DiLoCo), or null. */
     JobRun(MergePlan plan, TensorJob job, SafetensorsWriter writer, SafetensorsWriter state, Consumer<String> warnings,
            Runnable onDone) {
