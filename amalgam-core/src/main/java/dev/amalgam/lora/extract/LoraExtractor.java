@@ -106,9 +106,8 @@ public final class LoraExtractor {
                     continue;
                 }
                 boolean embedding = TensorRoles.isInputEmbedding(weight.name());
-                boolean head = TensorRoles.isEmbedding(weight.name()) && !embedding;
-                LoraLayout layout = embedding ? LoraLayout.EMBEDDING
-                        : fanInFanOut && !head ? LoraLayout.FAN_IN_FAN_OUT : LoraLayout.LINEAR;
+                                LoraLayout layout = embedding ? LoraLayout.EMBEDDING
+                        : fanInFanOut && isConv1D(module) ? LoraLayout.FAN_IN_FAN_OUT : LoraLayout.LINEAR;
                 float[] bias = null;
                 List<String> ignored = new ArrayList<>();
                 for (Pair p : changed) {
@@ -132,6 +131,12 @@ public final class LoraExtractor {
                     fanInFanOut, baseDir.toString(), "CAUSAL_LM", dtype == null ? DType.F32 : dtype, card));
             return new Result(written, reports);
         }
+    }
+
+    /** GPT-2's Conv1D modules, stored (in, out); PEFT treats fan_in_fan_out per layer type the same way. */
+    private static boolean isConv1D(String module) {
+        String leaf = module.substring(module.lastIndexOf('.') + 1);
+        return leaf.equals("c_attn") || leaf.equals("c_proj") || leaf.equals("c_fc");
     }
 
     private static void check(ExtractOptions o) {
@@ -248,6 +253,10 @@ public final class LoraExtractor {
         DMatrix delta = new DMatrix(rows, cols, d);
         if (layout != LoraLayout.LINEAR) {
             delta = delta.transpose(); // B·A is (out × in); Conv1D and embeddings store (in × out)
+        }
+        if (bias != null && bias.length != delta.rows()) {
+            throw new BadInputException("module '" + module + "': its bias has " + bias.length + " values but its "
+                    + layout + " weight " + weight.ft().info().shapeString() + " has " + delta.rows() + " outputs");
         }
         int k = Math.min(o.maxRank(), Math.min(delta.rows(), delta.cols()));
         SvdResult svd = LowRankFit.topSingular(delta, k, o.svd());

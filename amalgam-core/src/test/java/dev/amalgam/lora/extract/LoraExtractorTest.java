@@ -235,6 +235,27 @@ class LoraExtractorTest {
     }
 
     @Test
+    void conv1dWeightsOfGpt2AreExtractedWithFanInFanOut() throws Exception {
+        // GPT-2's Conv1D stores (in, out): the adapter must say fan_in_fan_out and A/B must be (r, in)/(out, r)
+        String cfc = "model.layers.0.mlp.c_fc";
+        put(cfc + ".weight", 16 * 24, i -> base(cfc + ".weight", i) + 0.05f * (i % 24) * ((i / 24) % 4 - 1.5f));
+        model().with(cfc + ".weight", DType.F32, 16, 24).fill(this::ft).write(tmp.resolve("ft"));
+        model().with(cfc + ".weight", DType.F32, 16, 24).fill(LoraExtractorTest::base).write(tmp.resolve("base"));
+        for (String m : new String[]{"ft", "base"}) {
+            Path cfg = tmp.resolve(m).resolve("config.json");
+            Files.writeString(cfg, Files.readString(cfg).replace("\"llama\"", "\"gpt2\""));
+        }
+        LoraExtractor.Result r = extract(exact().withMaxRank(8).withEnergy(0.9999), "gpt2");
+        assertThat(report(r, cfc).rank()).isEqualTo(1);
+        JsonNode cfg = Json.MAPPER.readTree(Files.readString(tmp.resolve("gpt2/adapter_config.json")));
+        assertThat(cfg.get("fan_in_fan_out").asBoolean()).isTrue();
+        var f = dev.amalgam.io.peft.LoadedAdapter.read(tmp.resolve("gpt2")).modules().get(cfc);
+        assertThat(f.out()).isEqualTo(24);
+        assertThat(f.in()).isEqualTo(16);
+        assertThat(applyError("gpt2", cfc + ".weight")).isLessThan(1e-5);
+    }
+
+    @Test
     void regexFiltersAndSaveModule() {
         ExtractOptions o = new ExtractOptions(8, true, false, List.of("o_proj"), List.of("layers\\.0"),
                 List.of("bias"), 0, false, null, TruncatedSvdOptions.exact(), null);
