@@ -110,7 +110,8 @@ public final class MergeExecutor {
     static void runJob(MergePlan plan, TensorJob job, SafetensorsWriter writer, Consumer<String> warnings) {
         MappedTensorInputs inputs = new MappedTensorInputs(job);
         if (job.rawCopy()) {
-            MemorySegment src = inputs.rawSegment(0);
+            // Integer tensors are copied, from the base model when the method has one (spec methods.md §0.3).
+            MemorySegment src = inputs.rawSegment(Math.max(0, job.baseIndex()));
             for (long off = 0; off < src.byteSize(); off += RAW_CHUNK) {
                 writer.write(job.outputName(), off, src.asSlice(off, Math.min(RAW_CHUNK, src.byteSize() - off)));
             }

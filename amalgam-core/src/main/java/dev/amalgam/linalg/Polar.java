@@ -21,8 +21,11 @@ public final class Polar {
             return DMatrix.zeros(m, 0);
         }
         if (m >= 2 * n) {
-            Qr.Factors qr = Qr.thin(x);
-            return Products.mul(qr.q(), ofSquareOrWide(qr.r()));
+            Qr.Factors qr = Qr.tryThin(x);
+            if (qr != null) {
+                return Products.mul(qr.q(), ofSquareOrWide(qr.r()));
+            }
+            // Exactly dependent columns (e.g. two tasks with the same singular vector): take the SVD route.
         }
         return ofSquareOrWide(x);
     }

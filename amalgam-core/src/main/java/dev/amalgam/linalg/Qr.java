@@ -25,8 +25,32 @@ public final class Qr {
         return new Factors(DMatrix.wrap(qr.getQ(null, true)), DMatrix.wrap(qr.getR(null, true)));
     }
 
-    /** An orthonormal basis of the column space of A (m×n, m ≥ n): the Q of the thin QR. */
+    /**
+     * n orthonormal columns spanning the column space of A (m×n, m ≥ n): the Q of the thin QR. EJML's Householder
+     * QR gives up on exactly dependent or zero columns; the left singular vectors are then used instead (they
+     * span the same space, completed by arbitrary orthonormal directions).
+     */
     public static DMatrix orthonormalBasis(DMatrix a) {
-        return thin(a).q();
+        Factors f = tryThin(a);
+        return f != null ? f.q() : Svd.thin(a).u();
+    }
+
+    /** The thin QR, or null when EJML's Householder QR rejects the matrix (exactly dependent columns). */
+    static Factors tryThin(DMatrix a) {
+        int m = a.rows(), n = a.cols();
+        if (m < n) {
+            throw new IllegalArgumentException("thin QR needs rows ≥ columns, got " + a);
+        }
+        QRDecomposition<DMatrixRMaj> qr = DecompositionFactory_DDRM.qr(m, n);
+        if (!qr.decompose(a.toEjml().copy())) {
+            return null;
+        }
+        DMatrix q = DMatrix.wrap(qr.getQ(null, true));
+        for (double v : q.data()) {
+            if (!Double.isFinite(v)) {
+                return null;
+            }
+        }
+        return new Factors(q, DMatrix.wrap(qr.getR(null, true)));
     }
 }

@@ -5,7 +5,9 @@ package dev.amalgam.linalg;
  *
  * @param mode            {@link Mode#EXACT} always runs the full float64 SVD and truncates; {@link Mode#RANDOMIZED}
  *                        always runs Halko's randomized SVD; {@link Mode#AUTO} (the default) runs the randomized one
- *                        only when it saves work, i.e. when k + oversample ≤ min(m, n) / 3
+ *                        only when it saves work, i.e. when min(m, n) ≥ {@value #AUTO_MIN_RANK}
+ *                        and k + oversample ≤ min(m, n) / 2 (then its (2q + 2) products of m·n·(k + p) cost
+ *                        less than a full SVD; e.g. TSV-M with T ≥ 3 tasks on 4096² matrices)
  * @param oversample      extra sample columns p (Halko et al. 2011 recommend 5–10; ≥ 10 per spec §0.7)
  * @param powerIterations subspace (power) iterations q, each re-orthonormalized by QR (q = 2 per spec §0.7)
  * @param seed            seeds the Gaussian test matrix, so a run is reproducible
@@ -15,6 +17,9 @@ package dev.amalgam.linalg;
  */
 public record TruncatedSvdOptions(Mode mode, int oversample, int powerIterations, long seed) {
     public static final String FORCE_EXACT_PROPERTY = "amalgam.svd.exact";
+
+    /** AUTO decomposes matrices with min(m, n) below this exactly: cheap, and exact on flat spectra. */
+    public static final int AUTO_MIN_RANK = 256;
 
     public enum Mode { AUTO, EXACT, RANDOMIZED }
 
@@ -50,6 +55,6 @@ public record TruncatedSvdOptions(Mode mode, int oversample, int powerIterations
         if (mode == Mode.RANDOMIZED) {
             return k + oversample < r;
         }
-        return 3L * (k + oversample) <= r;
+        return r >= AUTO_MIN_RANK && 2L * (k + oversample) <= r;
     }
 }

@@ -3,6 +3,11 @@ package dev.amalgam.merge;
 import dev.amalgam.error.ConfigException;
 import dev.amalgam.merge.methods.LinearMerge;
 import dev.amalgam.merge.methods.PassthroughMerge;
+import dev.amalgam.merge.methods.CartMerge;
+import dev.amalgam.merge.methods.IsoCMerge;
+import dev.amalgam.merge.methods.IsoCtsMerge;
+import dev.amalgam.merge.methods.MagMaxMerge;
+import dev.amalgam.merge.methods.TsvMerge;
 import dev.amalgam.util.Suggestions;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -16,6 +21,12 @@ public final class MethodRegistry {
     static {
         register("linear", LinearMerge::new);
         register("passthrough", PassthroughMerge::new);
+        // subspace family (issue 6, spec methods.md §1.1-§1.4, §2.1)
+        register("tsv_m", TsvMerge::new);
+        register("iso_c", IsoCMerge::new);
+        register("iso_cts", IsoCtsMerge::new);
+        register("cart", CartMerge::new);
+        register("magmax", MagMaxMerge::new);
     }
 
     /** mergekit methods not implemented yet; named so the error can say so instead of "unknown". */

@@ -489,7 +489,8 @@ public final class Planner {
             boolean raw = !inputs.get(0).location().info().dtype().isMergeableFloat();
             if (raw && n > 1) {
                 warnings.add("tensor " + outName + " holds " + inputs.get(0).location().info().dtype()
-                        + " values, which are not merged: it is copied from " + inputs.get(0).model().displayName());
+                        + " values, which are not merged: it is copied from "
+                        + inputs.get(Math.max(0, baseIndex)).model().displayName());
             }
             ResolvedParams params = new ResolvedParams(globals);
             if (!raw && complete) {

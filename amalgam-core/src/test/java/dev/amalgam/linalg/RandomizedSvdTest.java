@@ -69,7 +69,9 @@ class RandomizedSvdTest {
     void modeSwitchAndProperty() {
         TruncatedSvdOptions auto = TruncatedSvdOptions.defaults(0);
         assertThat(auto.useRandomized(10, 4096)).isTrue();
-        assertThat(auto.useRandomized(10, 40)).isFalse(); // k + p > r / 3: exact is cheaper
+        assertThat(auto.useRandomized(10, 40)).isFalse(); // small: exact is cheap
+        assertThat(auto.useRandomized(1365, 4096)).isTrue(); // TSV-M, T = 3: k + p ≤ r / 2
+        assertThat(auto.useRandomized(2048, 4096)).isFalse(); // T = 2: k + p > r / 2, exact
         assertThat(TruncatedSvdOptions.exact().useRandomized(10, 4096)).isFalse();
         String old = System.getProperty(TruncatedSvdOptions.FORCE_EXACT_PROPERTY);
         try {

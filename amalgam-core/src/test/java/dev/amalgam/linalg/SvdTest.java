@@ -103,4 +103,16 @@ class SvdTest {
             }
         }
     }
+
+    @Test
+    void rankDeficientInputsGiveOrthonormalFactors() {
+        // Two equal columns: Householder QR gives up, the SVD fallbacks must still return orthonormal columns.
+        DMatrix x = DMatrix.of(new double[][] {{1, 1}, {2, 2}, {0, 0}, {1, 1}, {3, 3}});
+        assertThat(orthogonalityError(Polar.of(x))).isLessThan(1e-12);
+        assertThat(orthogonalityError(Qr.orthonormalBasis(x))).isLessThan(1e-12);
+        SvdResult z = RandomizedSvd.compute(DMatrix.zeros(60, 50), 3,
+                TruncatedSvdOptions.defaults(1).withMode(TruncatedSvdOptions.Mode.RANDOMIZED));
+        assertThat(z.s()).containsExactly(0, 0, 0);
+        assertThat(z.reconstruct().frobeniusNorm()).isZero();
+    }
 }

@@ -1,0 +1,73 @@
+package dev.amalgam.merge.methods;
+
+import dev.amalgam.merge.BaseModelUse;
+import dev.amalgam.merge.ElementwiseMethod;
+import dev.amalgam.merge.LambdaSweepable;
+import dev.amalgam.merge.MethodInfo;
+import dev.amalgam.merge.ParamSpec;
+import dev.amalgam.merge.TensorMergeContext;
+import java.util.List;
+
+/**
+ * MagMax, Marczak et al., "MagMax: Leveraging Model Merging for Seamless Continual Learning" (ECCV 2024,
+ * arXiv:2407.06322), spec methods.md §2.1: element-wise, keep the task-vector entry of largest magnitude,
+ * τ_max[j] = τ_{t*}[j] with t* = argmax_t |τ_t[j]|, ties going to the later task (the reference's {@code >=});
+ * θ = θ₀ + λ·τ_max. All float tensors, embeddings included (it needs no decomposition). Streams in chunks.
+ */
+public final class MagMaxMerge extends ElementwiseMethod implements LambdaSweepable {
+    private static final MethodInfo INFO = new MethodInfo("magmax", "MagMax", "https://arxiv.org/abs/2407.06322",
+            BaseModelUse.REQUIRED, List.of(ParamSpec.global("lambda", 0.5)), 2, Integer.MAX_VALUE);
+
+    /** The sweep's current λ, or null for the recipe's (MagMax is cheap: nothing is cached between values). */
+    private volatile Double lambdaOverride;
+
+    @Override
+    public void sweepLambda(double lambda) {
+        lambdaOverride = lambda;
+    }
+
+    @Override
+    public MethodInfo info() {
+        return INFO;
+    }
+
+    @Override
+    public String validate(TensorMergeContext ctx) {
+        if (ctx.baseIndex() < 0) {
+            return "merge method magmax needs a base model (task vectors are taken against it); add"
+                    + " `base_model: <model>` to the recipe";
+        }
+        if (ctx.inputCount() < 2) {
+            return "merge method magmax needs at least one model besides the base model for tensor "
+                    + ctx.outputName();
+        }
+        return null;
+    }
+
+    @Override
+    protected ChunkKernel kernel(TensorMergeContext ctx) {
+        int b = ctx.baseIndex();
+        int n = ctx.inputCount();
+        Double o = lambdaOverride;
+        float lambda = (float) (o != null ? o : ctx.params().number("lambda"));
+        return (in, out, len, offset) -> {
+            float[] base = in[b];
+            for (int e = 0; e < len; e++) {
+                float best = 0f;
+                float bestAbs = -1f;
+                for (int i = 0; i < n; i++) { // recipe order, so ">=" hands ties to the later task
+                    if (i == b) {
+                        continue;
+                    }
+                    float tau = in[i][e] - base[e];
+                    float a = Math.abs(tau);
+                    if (a >= bestAbs) {
+                        bestAbs = a;
+                        best = tau;
+                    }
+                }
+                out[e] = base[e] + lambda * best;
+            }
+        };
+    }
+}
