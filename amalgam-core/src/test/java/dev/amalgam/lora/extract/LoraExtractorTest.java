@@ -176,13 +176,14 @@ class LoraExtractorTest {
         assertThat(applyError("full", UP1 + ".weight")).isLessThan(1e-6);
         assertThat(applyError("full", "model.layers.0.self_attn.o_proj.weight")).isLessThan(1e-6);
         JsonNode cfg = Json.MAPPER.readTree(Files.readString(tmp.resolve("full/adapter_config.json")));
-        int r0 = report(r, UP0).rank();
-        assertThat(cfg.get("r").asInt()).isEqualTo(r.modules().stream().mapToInt(ModuleReport::rank).max().orElse(0));
-        assertThat(cfg.get("lora_alpha").asInt()).isEqualTo(cfg.get("r").asInt());
-        if (r0 != cfg.get("r").asInt()) {
-            assertThat(cfg.get("rank_pattern").get(UP0).asInt()).isEqualTo(r0);
-            assertThat(cfg.get("alpha_pattern").get(UP0).asInt()).isEqualTo(r0);
-        }
+        // full rank: UP0 (48×32) has rank 32, the largest; UP1 (40×30) 30 and o_proj (4×4) 4 get patterns, scale 1
+        assertThat(report(r, UP0).rank()).isEqualTo(32);
+        assertThat(cfg.get("r").asInt()).isEqualTo(32);
+        assertThat(cfg.get("lora_alpha").asInt()).isEqualTo(32);
+        assertThat(cfg.get("rank_pattern").get(UP1).asInt()).isEqualTo(30);
+        assertThat(cfg.get("alpha_pattern").get(UP1).asInt()).isEqualTo(30);
+        assertThat(cfg.get("rank_pattern").get("model.layers.0.self_attn.o_proj").asInt()).isEqualTo(4);
+        assertThat(cfg.get("rank_pattern").has(UP0)).isFalse();
         assertThat(cfg.get("lora_bias").asBoolean()).isTrue();
     }
 
