@@ -106,7 +106,9 @@ public final class LoraExtractor {
                 }
                 if (fullReason != null) {
                     for (Pair p : e.getValue()) {
-                        whole.add(new AdapterWriter.WholeTensor(p.name(), p.ft().info().shape(), floats(ft, p.ft())));
+                        requireFloat(p.ft());
+                        whole.add(new AdapterWriter.WholeTensor(p.name(), p.ft().info().shape(),
+                                p.ft().info().dtype(), ft.bytes(p.ft())));
                     }
                     modulesToSave.add(module);
                     report(reports, onModule, new ModuleReport(module, Kind.FULL, shape, 0, 1, 0, 0, fullReason));
@@ -307,11 +309,15 @@ public final class LoraExtractor {
         return x.mismatch(y) != -1;
     }
 
-    private static float[] floats(ModelFolder m, TensorLocation loc) {
+    private static void requireFloat(TensorLocation loc) {
         if (!loc.info().dtype().isMergeableFloat()) {
             throw new BadInputException("tensor '" + loc.info().name() + "' in " + loc.shard() + " is "
                     + loc.info().dtype() + "; only float tensors can be extracted");
         }
+    }
+
+    private static float[] floats(ModelFolder m, TensorLocation loc) {
+        requireFloat(loc);
         if (loc.info().numel() > Integer.MAX_VALUE - 8) {
             throw new BadInputException("tensor '" + loc.info().name() + "' has " + loc.info().numel()
                     + " elements, more than one array holds");
