@@ -116,15 +116,23 @@ final class LoraExtractCommand implements Callable<Integer> {
         ExtractOptions o = new ExtractOptions(maxRank, distributeScale, embedLora, saveModules, include, exclude,
                 svEpsilon, skipUndecomposable, energy, svd, outDtype == null ? null : adapterDtype(outDtype));
         long start = System.nanoTime();
+        console.out.println(String.format(Locale.ROOT, "%-50s %-14s %-6s %5s %10s %10s %10s %8s", "module", "shape",
+                "kind", "rank", "energy", "err(pred)", "err(meas)", "time"));
+        console.out.flush();
+        long[] last = {start};
         LoraExtractor.Result r = LoraExtractor.run(model, base, out, o, force,
-                "amalgam lora " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), console::warn);
-        console.out.println(String.format(Locale.ROOT, "%-50s %-14s %-6s %5s %10s %10s %10s", "module", "shape",
-                "kind", "rank", "energy", "err(pred)", "err(meas)"));
+                "amalgam lora " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), console::warn,
+                m -> {
+                    long now = System.nanoTime();
+                    console.out.println(String.format(Locale.ROOT, "%-50s %-14s %-6s %5d %10.6f %10.3g %10.3g %7.1fs%s",
+                            m.module(), m.shape(), m.kind().name().toLowerCase(Locale.ROOT)
+                                    .replace("embedding_lora", "emb"), m.rank(), m.energy(), m.predictedErr(),
+                            m.measuredErr(), (now - last[0]) / 1e9, m.note().isEmpty() ? "" : "  " + m.note()));
+                    console.out.flush();
+                    last[0] = now;
+                });
         double worst = 0;
         for (ModuleReport m : r.modules()) {
-            console.out.println(String.format(Locale.ROOT, "%-50s %-14s %-6s %5d %10.6f %10.3g %10.3g%s", m.module(),
-                    m.shape(), m.kind().name().toLowerCase(Locale.ROOT).replace("embedding_lora", "emb"), m.rank(),
-                    m.energy(), m.predictedErr(), m.measuredErr(), m.note().isEmpty() ? "" : "  " + m.note()));
             if (m.kind() == ModuleReport.Kind.LORA || m.kind() == ModuleReport.Kind.EMBEDDING_LORA) {
                 worst = Math.max(worst, m.measuredErr());
             }

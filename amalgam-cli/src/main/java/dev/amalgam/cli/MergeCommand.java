@@ -3,7 +3,9 @@ package dev.amalgam.cli;
 import dev.amalgam.config.ConfigParser;
 import dev.amalgam.config.MergeConfiguration;
 import dev.amalgam.exec.ExecutionOptions;
+import dev.amalgam.exec.LambdaSweep;
 import dev.amalgam.exec.MergeExecutor;
+import dev.amalgam.merge.LambdaSweepable;
 import dev.amalgam.output.OutputFolder;
 import dev.amalgam.plan.MergePlan;
 import dev.amalgam.plan.PlanOptions;
@@ -95,6 +97,11 @@ final class MergeCommand implements Callable<Integer> {
     @Option(names = "--safe-serialization", negatable = true, defaultValue = "true", fallbackValue = "true", hidden = true)
     boolean safeSerialization;
 
+    @Option(names = "--sweep", paramLabel = "lambda=START:END:STEP",
+            description = "Write one output per lambda value into OUT_PATH/lambda-X (methods tsv_m, iso_c, iso_cts,"
+                    + " cart, magmax), computing each tensor's decompositions once.")
+    String sweep;
+
     @Mixin
     CommonOptions common;
 
@@ -120,8 +127,15 @@ final class MergeCommand implements Callable<Integer> {
             throw new dev.amalgam.error.ConfigException("-j/--threads must be at least 1, got " + nThreads);
         }
         // Cheap checks first: a recipe problem or an existing output must fail before any model is opened.
-        OutputFolder.checkTarget(outPath, force);
         OutputFolder.checkFileOutside(outPath, config, "the recipe");
+        LambdaSweep lambdaSweep = sweep == null ? null : LambdaSweep.parse(sweep);
+        if (lambdaSweep == null) {
+            OutputFolder.checkTarget(outPath, force);
+        } else {
+            for (var v : lambdaSweep.values()) {
+                OutputFolder.checkTarget(outPath.resolve(LambdaSweep.folderName(v)), force);
+            }
+        }
         MergeConfiguration cfg = ConfigParser.parse(config);
         long seed = randomSeed != null ? randomSeed : DEFAULT_SEED;
         long start = System.nanoTime();
@@ -147,6 +161,10 @@ final class MergeCommand implements Callable<Integer> {
                 console.note(String.format("memory limit: %s for tensors merged whole (Java heap limit %s)",
                         Units.bytes(opts.memoryLimit()), Units.bytes(Runtime.getRuntime().maxMemory())));
             }
+            if (lambdaSweep != null) {
+                runSweep(plan, lambdaSweep, opts, console, start);
+                return 0;
+            }
             Path out;
             try (ProgressReporter progress = ProgressReporter.create(console, common.quiet)) {
                 out = MergeExecutor.run(plan, outPath, opts, FaultInjection.wrap(progress), console::warn);
@@ -169,6 +187,29 @@ final class MergeCommand implements Callable<Integer> {
         plan.models().forEach(m -> dirs.add(m.dir()));
         plan.jobs().forEach(j -> j.inputs().forEach(i -> dirs.add(i.location().shard().getParent())));
         return dirs;
+    }
+
+    /**
+     * One output per λ into OUT_PATH/lambda-X. The method keeps each tensor's λ-independent update after the first
+     * value, so the SVDs run once (memory: about 4–8 bytes per parameter for the kept updates).
+     */
+    private void runSweep(MergePlan plan, LambdaSweep sweepValues, ExecutionOptions opts, Console console,
+                          long start) {
+        if (!(plan.method() instanceof LambdaSweepable sweepable)) {
+            throw new dev.amalgam.error.ConfigException("--sweep: merge method " + plan.method().info().name()
+                    + " has no lambda to sweep (methods that do: tsv_m, iso_c, iso_cts, cart, magmax)");
+        }
+        for (var v : sweepValues.values()) {
+            sweepable.sweepLambda(v.doubleValue());
+            Path target = outPath.resolve(LambdaSweep.folderName(v));
+            Path out;
+            try (ProgressReporter progress = ProgressReporter.create(console, common.quiet)) {
+                out = MergeExecutor.run(plan, target, opts, progress, console::warn);
+            }
+            console.out.printf("Wrote %s (lambda = %s) after %.1f s%n", out, v.toPlainString(),
+                    (System.nanoTime() - start) / 1e9);
+            console.out.flush();
+        }
     }
 
     private void noteIgnoredOptions(Console console) {

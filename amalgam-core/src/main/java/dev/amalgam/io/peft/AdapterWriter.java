@@ -33,9 +33,21 @@ import java.util.TreeSet;
 public final class AdapterWriter {
     private static final String PREFIX = "base_model.model.";
 
-    /** A tensor saved whole under a {@code modules_to_save} module, by its base tensor name. */
-    public record WholeTensor(String name, long[] shape, float[] values) {
+    /**
+     * A tensor saved whole under a {@code modules_to_save} module, by its base tensor name, copied from its source
+     * bytes (e.g. a memory-mapped fine-tune) in chunks, so a 2 GB embedding never has to fit in the heap.
+     */
+    public record WholeTensor(String name, long[] shape, DType sourceDtype, MemorySegment source) {
+        public long numel() {
+            long n = 1;
+            for (long d : shape) {
+                n *= d;
+            }
+            return n;
+        }
     }
+
+    private static final int CHUNK = 1 << 20;
 
     /**
      * What to write.
@@ -82,9 +94,7 @@ public final class AdapterWriter {
             }
         }
         for (WholeTensor w : adapter.whole()) {
-            String name = PREFIX + w.name();
-            specs.add(new TensorSpec(name, dt, w.shape()));
-            values.put(name, w.values());
+            specs.add(new TensorSpec(PREFIX + w.name(), dt, w.shape()));
         }
         Path weights = dir.resolve("adapter_model.safetensors");
         try (SafetensorsWriter w = SafetensorsWriter.create(weights, specs, Map.of("format", "pt"))) {
@@ -93,6 +103,9 @@ public final class AdapterWriter {
                 byte[] bytes = new byte[v.length * (dt.bits() / 8)];
                 Conversions.fromFloat(dt, v, 0, v.length, MemorySegment.ofArray(bytes), 0);
                 w.write(e.getKey(), 0, MemorySegment.ofArray(bytes));
+            }
+            for (WholeTensor t : adapter.whole()) {
+                copy(w, PREFIX + t.name(), t, dt);
             }
             w.finish();
         }
@@ -104,6 +117,18 @@ public final class AdapterWriter {
             }
         } catch (IOException e) {
             throw new IoFailureException("cannot write the adapter files in " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void copy(SafetensorsWriter w, String name, WholeTensor t, DType dt) {
+        long n = t.numel();
+        float[] buf = new float[(int) Math.min(CHUNK, n)];
+        byte[] out = new byte[buf.length * dt.byteSize()];
+        for (long done = 0; done < n; done += buf.length) {
+            int len = (int) Math.min(buf.length, n - done);
+            Conversions.toFloat(t.sourceDtype(), t.source(), done * t.sourceDtype().byteSize(), buf, 0, len);
+            Conversions.fromFloat(dt, buf, 0, len, MemorySegment.ofArray(out), 0);
+            w.write(name, done * dt.byteSize(), MemorySegment.ofArray(out).asSlice(0, (long) len * dt.byteSize()));
         }
     }
 

@@ -234,11 +234,14 @@ public final class LoraAdapter {
         }
         LoraLayout layout = m.embedding() ? LoraLayout.EMBEDDING
                 : config.fanInFanOut() ? LoraLayout.FAN_IN_FAN_OUT : LoraLayout.LINEAR;
-        long[] expected = switch (layout) {
-            case LINEAR -> new long[]{bs[0], as[1]};
-            case FAN_IN_FAN_OUT -> new long[]{as[1], bs[0]};
-            case EMBEDDING -> new long[]{as[1], bs[0]};
-        };
+        long[] expected = layout.baseShape(bs[0], as[1]);
+        if (layout == LoraLayout.FAN_IN_FAN_OUT && !Arrays.equals(expected, ws)
+                && Arrays.equals(LoraLayout.LINEAR.baseShape(bs[0], as[1]), ws)) {
+            // PEFT applies fan_in_fan_out per layer type: an nn.Linear in a Conv1D model (GPT-2's lm_head) is
+            // stored (out, in) and PEFT turns the flag off for it [lora/layer.py Linear.__init__]
+            layout = LoraLayout.LINEAR;
+            expected = ws;
+        }
         if (!Arrays.equals(expected, ws)) {
             throw new BadInputException(where + ": A " + m.a().shapeString() + " and B " + m.b().shapeString() + " give an "
                     + Arrays.toString(expected) + " update, but the base weight '" + weightName + "' is "

@@ -50,6 +50,12 @@ public final class LoraExtractor {
 
     public static Result run(Path ftDir, Path baseDir, Path out, ExtractOptions o, boolean force, String commandLine,
                              Consumer<String> warn) {
+        return run(ftDir, baseDir, out, o, force, commandLine, warn, m -> { });
+    }
+
+    /** As {@link #run(Path, Path, Path, ExtractOptions, boolean, String, Consumer)}, reporting each module when done. */
+    public static Result run(Path ftDir, Path baseDir, Path out, ExtractOptions o, boolean force, String commandLine,
+                             Consumer<String> warn, Consumer<ModuleReport> onModule) {
         OutputFolder.checkTarget(out, force);
         check(o);
         List<Pattern> include = compile(o.includeRegex(), "--include-regex");
@@ -81,7 +87,8 @@ public final class LoraExtractor {
                 String shape = changed.get(0).ft().info().shapeString();
                 if (!include.isEmpty() && include.stream().noneMatch(p -> p.matcher(module).find())
                         || exclude.stream().anyMatch(p -> p.matcher(module).find())) {
-                    reports.add(new ModuleReport(module, Kind.SKIPPED, shape, 0, 0, 1, 1, "filtered out by a regex"));
+                    report(reports, onModule, new ModuleReport(module, Kind.SKIPPED, shape, 0, 0, 1, 1,
+                            "filtered out by a regex"));
                     continue;
                 }
                 Pair weight = e.getValue().stream().filter(p -> p.name().equals(module + ".weight")).findFirst()
@@ -90,7 +97,7 @@ public final class LoraExtractor {
                 boolean twoD = weight != null && weight.ft().info().shape().length == 2;
                 if (fullReason == null && !twoD) {
                     if (o.skipUndecomposable()) {
-                        reports.add(new ModuleReport(module, Kind.SKIPPED, shape, 0, 0, 1, 1,
+                        report(reports, onModule, new ModuleReport(module, Kind.SKIPPED, shape, 0, 0, 1, 1,
                                 "not a 2-D weight (--skip-undecomposable)"));
                         warn.accept("module '" + module + "' changed but cannot be decomposed; skipped as asked");
                         continue;
@@ -99,16 +106,17 @@ public final class LoraExtractor {
                 }
                 if (fullReason != null) {
                     for (Pair p : e.getValue()) {
-                        whole.add(new AdapterWriter.WholeTensor(p.name(), p.ft().info().shape(), floats(ft, p.ft())));
+                        requireFloat(p.ft());
+                        whole.add(new AdapterWriter.WholeTensor(p.name(), p.ft().info().shape(),
+                                p.ft().info().dtype(), ft.bytes(p.ft())));
                     }
                     modulesToSave.add(module);
-                    reports.add(new ModuleReport(module, Kind.FULL, shape, 0, 1, 0, 0, fullReason));
+                    report(reports, onModule, new ModuleReport(module, Kind.FULL, shape, 0, 1, 0, 0, fullReason));
                     continue;
                 }
                 boolean embedding = TensorRoles.isInputEmbedding(weight.name());
-                boolean head = TensorRoles.isEmbedding(weight.name()) && !embedding;
-                LoraLayout layout = embedding ? LoraLayout.EMBEDDING
-                        : fanInFanOut && !head ? LoraLayout.FAN_IN_FAN_OUT : LoraLayout.LINEAR;
+                                LoraLayout layout = embedding ? LoraLayout.EMBEDDING
+                        : fanInFanOut && isConv1D(module) ? LoraLayout.FAN_IN_FAN_OUT : LoraLayout.LINEAR;
                 float[] bias = null;
                 List<String> ignored = new ArrayList<>();
                 for (Pair p : changed) {
@@ -124,14 +132,24 @@ public final class LoraExtractor {
                 if (!ignored.isEmpty()) {
                     warn.accept("module '" + module + "': changed tensors " + ignored + " have no LoRA form; left out");
                 }
-                ModuleReport report = decompose(module, weight, layout, bias, ft, base, o, factors);
-                reports.add(report);
+                report(reports, onModule, decompose(module, weight, layout, bias, ft, base, o, factors));
             }
             String card = Card.render(ftDir, baseDir, o, reports, vocabNotes, commandLine);
             Path written = AdapterWriter.write(out, force, new AdapterWriter.Adapter(factors, whole, modulesToSave,
                     fanInFanOut, baseDir.toString(), "CAUSAL_LM", dtype == null ? DType.F32 : dtype, card));
             return new Result(written, reports);
         }
+    }
+
+    private static void report(List<ModuleReport> reports, Consumer<ModuleReport> onModule, ModuleReport r) {
+        reports.add(r);
+        onModule.accept(r);
+    }
+
+    /** GPT-2's Conv1D modules, stored (in, out); PEFT treats fan_in_fan_out per layer type the same way. */
+    private static boolean isConv1D(String module) {
+        String leaf = module.substring(module.lastIndexOf('.') + 1);
+        return leaf.equals("c_attn") || leaf.equals("c_proj") || leaf.equals("c_fc");
     }
 
     private static void check(ExtractOptions o) {
@@ -249,6 +267,10 @@ public final class LoraExtractor {
         if (layout != LoraLayout.LINEAR) {
             delta = delta.transpose(); // B·A is (out × in); Conv1D and embeddings store (in × out)
         }
+        if (bias != null && bias.length != delta.rows()) {
+            throw new BadInputException("module '" + module + "': its bias has " + bias.length + " values but its "
+                    + layout + " weight " + weight.ft().info().shapeString() + " has " + delta.rows() + " outputs");
+        }
         int k = Math.min(o.maxRank(), Math.min(delta.rows(), delta.cols()));
         SvdResult svd = LowRankFit.topSingular(delta, k, o.svd());
         double norm = delta.frobeniusNorm();
@@ -287,11 +309,15 @@ public final class LoraExtractor {
         return x.mismatch(y) != -1;
     }
 
-    private static float[] floats(ModelFolder m, TensorLocation loc) {
+    private static void requireFloat(TensorLocation loc) {
         if (!loc.info().dtype().isMergeableFloat()) {
             throw new BadInputException("tensor '" + loc.info().name() + "' in " + loc.shard() + " is "
                     + loc.info().dtype() + "; only float tensors can be extracted");
         }
+    }
+
+    private static float[] floats(ModelFolder m, TensorLocation loc) {
+        requireFloat(loc);
         if (loc.info().numel() > Integer.MAX_VALUE - 8) {
             throw new BadInputException("tensor '" + loc.info().name() + "' has " + loc.info().numel()
                     + " elements, more than one array holds");

@@ -51,15 +51,15 @@ public final class CartMerge extends TaskVectorMethod {
     }
 
     @Override
-    protected double[] delta(TensorMergeContext ctx, TaskVectors tv) {
+    protected Update update(TensorMergeContext ctx, TaskVectors tv) {
         double[] mean = tv.mean();
         if (!SubspaceRouting.decomposedByCart(ctx.outputName(), tv.shape())) {
-            return mean;
+            return Update.of(mean, null);
         }
         DMatrix avg = new DMatrix(tv.rows(), tv.cols(), mean);
         DMatrix lowRank = lowRankCentered(tv.matrices(), avg, ctx.params().number(RANK_RATIO),
                 task -> svdOptions(ctx, task));
-        return avg.copy().addScaled(lambda(ctx), lowRank).data();
+        return Update.of(mean, lowRank.data());
     }
 
     /** k = max(1, ⌊ρ·r⌋). */

@@ -40,14 +40,13 @@ public final class IsoCMerge extends TaskVectorMethod {
     }
 
     @Override
-    protected double[] delta(TensorMergeContext ctx, TaskVectors tv) {
-        double lambda = lambda(ctx);
+    protected Update update(TensorMergeContext ctx, TaskVectors tv) {
         if (!SubspaceRouting.decomposedBySvdMethods(ctx.outputName(), tv.shape(), decomposeEmbeddings(ctx))) {
-            return scaled(tv.mean(), lambda);
+            return Update.scaled(tv.mean());
         }
         boolean rankOnly = ctx.params().has(NUMERICAL_RANK_ONLY) && ctx.params().bool(NUMERICAL_RANK_ONLY);
         DMatrix sum = new DMatrix(tv.rows(), tv.cols(), tv.sum());
-        return merge(sum, rankOnly).scale(lambda).data();
+        return Update.scaled(merge(sum, rankOnly).data());
     }
 
     /** τ_Iso of the task-matrix sum M. */

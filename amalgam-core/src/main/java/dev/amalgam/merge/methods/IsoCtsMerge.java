@@ -67,13 +67,12 @@ public final class IsoCtsMerge extends TaskVectorMethod {
     }
 
     @Override
-    protected double[] delta(TensorMergeContext ctx, TaskVectors tv) {
-        double lambda = lambda(ctx);
+    protected Update update(TensorMergeContext ctx, TaskVectors tv) {
         if (!SubspaceRouting.decomposedBySvdMethods(ctx.outputName(), tv.shape(), decomposeEmbeddings(ctx))) {
-            return scaled(tv.mean(), lambda);
+            return Update.scaled(tv.mean());
         }
         double f = ctx.params().number(FRACTION);
-        return merge(tv.matrices(), f, task -> svdOptions(ctx, task)).scale(lambda).data();
+        return Update.scaled(merge(tv.matrices(), f, task -> svdOptions(ctx, task)).data());
     }
 
     /** The sizes of spec §1.3 step 1, with Python's round-half-to-even. */

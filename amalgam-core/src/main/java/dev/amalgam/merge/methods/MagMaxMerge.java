@@ -2,6 +2,7 @@ package dev.amalgam.merge.methods;
 
 import dev.amalgam.merge.BaseModelUse;
 import dev.amalgam.merge.ElementwiseMethod;
+import dev.amalgam.merge.LambdaSweepable;
 import dev.amalgam.merge.MethodInfo;
 import dev.amalgam.merge.ParamSpec;
 import dev.amalgam.merge.TensorMergeContext;
@@ -13,9 +14,17 @@ import java.util.List;
  * τ_max[j] = τ_{t*}[j] with t* = argmax_t |τ_t[j]|, ties going to the later task (the reference's {@code >=});
  * θ = θ₀ + λ·τ_max. All float tensors, embeddings included (it needs no decomposition). Streams in chunks.
  */
-public final class MagMaxMerge extends ElementwiseMethod {
+public final class MagMaxMerge extends ElementwiseMethod implements LambdaSweepable {
     private static final MethodInfo INFO = new MethodInfo("magmax", "MagMax", "https://arxiv.org/abs/2407.06322",
             BaseModelUse.REQUIRED, List.of(ParamSpec.global("lambda", 0.5)), 2, Integer.MAX_VALUE);
+
+    /** The sweep's current λ, or null for the recipe's (MagMax is cheap: nothing is cached between values). */
+    private volatile Double lambdaOverride;
+
+    @Override
+    public void sweepLambda(double lambda) {
+        lambdaOverride = lambda;
+    }
 
     @Override
     public MethodInfo info() {
@@ -39,7 +48,8 @@ public final class MagMaxMerge extends ElementwiseMethod {
     protected ChunkKernel kernel(TensorMergeContext ctx) {
         int b = ctx.baseIndex();
         int n = ctx.inputCount();
-        float lambda = (float) ctx.params().number("lambda");
+        Double o = lambdaOverride;
+        float lambda = (float) (o != null ? o : ctx.params().number("lambda"));
         return (in, out, len, offset) -> {
             float[] base = in[b];
             for (int e = 0; e < len; e++) {

@@ -40,10 +40,9 @@ public final class TsvMerge extends TaskVectorMethod {
     }
 
     @Override
-    protected double[] delta(TensorMergeContext ctx, TaskVectors tv) {
-        double lambda = lambda(ctx);
+    protected Update update(TensorMergeContext ctx, TaskVectors tv) {
         if (!SubspaceRouting.decomposedBySvdMethods(ctx.outputName(), tv.shape(), decomposeEmbeddings(ctx))) {
-            return scaled(tv.mean(), lambda);
+            return Update.scaled(tv.mean());
         }
         int r = Math.min(tv.rows(), tv.cols());
         int t = tv.taskCount();
@@ -51,10 +50,10 @@ public final class TsvMerge extends TaskVectorMethod {
             reportFallbackOnce(ctx, "tsv_m: tensor " + ctx.outputName() + " (" + tv.rows() + "x" + tv.cols()
                     + ") has fewer singular values (" + r + ") than there are tasks (" + t + "), so d = ⌊r/T⌋ = 0;"
                     + " it and any like it get the mean of the task vectors (the reference would write zeros)");
-            return scaled(tv.mean(), lambda);
+            return Update.scaled(tv.mean());
         }
         DMatrix merged = merge(tv.matrices(), task -> svdOptions(ctx, task));
-        return merged.scale(lambda).data();
+        return Update.scaled(merged.data());
     }
 
     /** τ_M for task matrices of one shape (r ≥ T), with the top-d SVD options of each task. */

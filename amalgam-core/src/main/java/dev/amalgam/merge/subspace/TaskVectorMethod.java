@@ -2,6 +2,7 @@ package dev.amalgam.merge.subspace;
 
 import dev.amalgam.linalg.DMatrix;
 import dev.amalgam.linalg.TruncatedSvdOptions;
+import dev.amalgam.merge.LambdaSweepable;
 import dev.amalgam.merge.MergeMethod;
 import dev.amalgam.merge.TensorInputs;
 import dev.amalgam.merge.TensorMergeContext;
@@ -11,18 +12,21 @@ import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * Shared frame of the subspace methods (TSV-M, Iso-C, Iso-CTS, CART; spec methods.md §1.1–§1.4): checks that a
- * base model is given, reads θ₀ and the task vectors of a tensor, lets the method compute the update Δ (so
- * θ = θ₀ + Δ, with the method's λ already in Δ), and writes θ₀ + Δ rounded once to float32 (and then to the
- * output dtype by the writer). Integer tensors never reach a method: the planner copies them from the base
+ * base model is given, reads θ₀ and the task vectors of a tensor, lets the method compute its update as
+ * fixed + λ·scaled, and writes θ₀ + fixed + λ·scaled rounded once to float32 (and then to the output dtype by
+ * the writer). During a {@code --sweep} the updates are kept per tensor and reused for every λ. Integer tensors never reach a method: the planner copies them from the base
  * model (spec §0.3).
  */
-public abstract class TaskVectorMethod implements MergeMethod {
+public abstract class TaskVectorMethod implements MergeMethod, LambdaSweepable {
     /** Recipe parameter: {@code exact_svd: true} forces exact SVDs where a method would randomize. */
     public static final String EXACT_SVD = "exact_svd";
     /** Recipe parameter: {@code decompose_embeddings: true} restores the references' routing (see SubspaceRouting). */
     public static final String DECOMPOSE_EMBEDDINGS = "decompose_embeddings";
 
     private final AtomicBoolean fallbackReported = new AtomicBoolean();
+    /** Set by {@link #sweepLambda}: per-tensor base and update, kept across the outputs of a sweep. */
+    private volatile java.util.Map<String, Cached> sweepCache;
+    private volatile Double lambdaOverride;
 
     @Override
     public String validate(TensorMergeContext ctx) {
@@ -39,30 +43,75 @@ public abstract class TaskVectorMethod implements MergeMethod {
 
     @Override
     public final void merge(TensorMergeContext ctx, TensorInputs inputs, TensorOutput output) {
-        TaskVectors tv = TaskVectors.read(ctx, inputs);
-        double[] delta = delta(ctx, tv);
-        float[] base = tv.base();
+        Update u;
+        float[] base;
+        if (sweepCache != null && sweepCache.containsKey(ctx.outputName())) {
+            Cached c = sweepCache.get(ctx.outputName());
+            u = c.update();
+            base = c.base();
+        } else {
+            TaskVectors tv = TaskVectors.read(ctx, inputs);
+            u = update(ctx, tv);
+            base = tv.base();
+            if (sweepCache != null) {
+                sweepCache.put(ctx.outputName(), new Cached(base, u));
+            }
+        }
+        double lambda = lambda(ctx);
         float[] out = new float[base.length];
         for (int i = 0; i < out.length; i++) {
-            out[i] = (float) (base[i] + delta[i]);
+            double v = base[i];
+            if (u.fixed() != null) {
+                v += u.fixed()[i];
+            }
+            if (u.scaled() != null) {
+                v += lambda * u.scaled()[i];
+            }
+            out[i] = (float) v;
         }
         output.write(0, out, 0, out.length);
     }
 
-    /** θ − θ₀ for this tensor, row-major, as many elements as the tensor. */
-    protected abstract double[] delta(TensorMergeContext ctx, TaskVectors tv);
+    /**
+     * θ − θ₀ = fixed + λ·scaled for one tensor, each rounded once to float32 (either may be null for zero). The
+     * λ-independent split lets a sweep reuse the decompositions.
+     */
+    public record Update(float[] fixed, float[] scaled) {
+        public static Update scaled(double[] v) {
+            return new Update(null, toFloats(v));
+        }
 
-    /** The recipe's {@code lambda} for this tensor. */
-    protected static double lambda(TensorMergeContext ctx) {
-        return ctx.params().number("lambda");
+        static float[] toFloats(double[] v) {
+            float[] f = new float[v.length];
+            for (int i = 0; i < v.length; i++) {
+                f[i] = (float) v[i];
+            }
+            return f;
+        }
+
+        public static Update of(double[] fixed, double[] scaled) {
+            return new Update(fixed == null ? null : toFloats(fixed), scaled == null ? null : toFloats(scaled));
+        }
     }
 
-    protected static double[] scaled(double[] v, double s) {
-        double[] o = v.clone();
-        for (int i = 0; i < o.length; i++) {
-            o[i] *= s;
+    private record Cached(float[] base, Update update) {
+    }
+
+    /** The update of one tensor, before λ is applied. */
+    protected abstract Update update(TensorMergeContext ctx, TaskVectors tv);
+
+    @Override
+    public void sweepLambda(double lambda) {
+        if (sweepCache == null) {
+            sweepCache = new java.util.concurrent.ConcurrentHashMap<>();
         }
-        return o;
+        lambdaOverride = lambda;
+    }
+
+    /** The recipe's {@code lambda} for this tensor, or the sweep's current value. */
+    protected double lambda(TensorMergeContext ctx) {
+        Double o = lambdaOverride;
+        return o != null ? o : ctx.params().number("lambda");
     }
 
     protected static boolean decomposeEmbeddings(TensorMergeContext ctx) {

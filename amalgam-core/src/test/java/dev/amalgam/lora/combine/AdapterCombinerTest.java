@@ -188,6 +188,44 @@ class AdapterCombinerTest {
     }
 
     @Test
+    void svdClampUsesTheSignedQuantileOfBothFactors() {
+        float[] a = {1, -5};
+        float[] b = {3, 0.5f};
+        // sorted [-5, 0.5, 1, 3]; the 0.5 quantile interpolates halfway between 0.5 and 1
+        AdapterCombiner.clamp(a, b, 0.5);
+        assertThat(a).containsExactly(0.75f, -0.75f);
+        assertThat(b).containsExactly(0.75f, 0.5f);
+    }
+
+    @Test
+    void embeddingAdaptersCombineAndApply() throws Exception {
+        TinyModel.llama(2).fill((n, i) -> 0.01f * (i % 11)).write(tmp.resolve("base"));
+        float[] a1 = TinyAdapter.ramp(2 * 8, 0.2f);
+        float[] b1 = TinyAdapter.ramp(4 * 2, 0.3f);
+        float[] a2 = TinyAdapter.ramp(2 * 8, 0.1f);
+        float[] b2 = TinyAdapter.ramp(4 * 2, 0.5f);
+        new TinyAdapter().tensor("model.embed_tokens.lora_embedding_A", a1, 2, 8)
+                .tensor("model.embed_tokens.lora_embedding_B", b1, 4, 2).write(tmp.resolve("e1"));
+        new TinyAdapter().tensor("model.embed_tokens.lora_embedding_A", a2, 2, 8)
+                .tensor("model.embed_tokens.lora_embedding_B", b2, 4, 2).write(tmp.resolve("e2"));
+        LoraMerge.run(List.of(tmp.resolve("e1"), tmp.resolve("e2")), tmp.resolve("e"), new CombineOptions(
+                CombinationType.LINEAR, new double[]{0.5, 2}, 1, MajoritySign.TOTAL, false, null, null,
+                TruncatedSvdOptions.exact(), 1), null, false, null);
+        TestMerges.merge("merge_method: passthrough\nmodels:\n  - model: base+e\n", tmp, tmp.resolve("out"));
+        float[] got = TestMerges.read(tmp.resolve("out"), "model.embed_tokens.weight");
+        // embedding (num=8, dim=4): element (t, d) gets s·Σ B[d,k]·A[k,t] with s = 4/2
+        for (int t = 0; t < 8; t++) {
+            for (int d = 0; d < 4; d++) {
+                double e = 0.01f * ((t * 4 + d) % 11);
+                for (int k = 0; k < 2; k++) {
+                    e += 2 * (0.5 * b1[d * 2 + k] * a1[k * 8 + t] + 2 * b2[d * 2 + k] * a2[k * 8 + t]);
+                }
+                assertThat((double) got[t * 4 + d]).isCloseTo(e, within(1e-5));
+            }
+        }
+    }
+
+    @Test
     void badCombinationsGetClearErrors() throws Exception {
         List<LoadedAdapter> two = twoByTwo();
         assertThatThrownBy(() -> CombinationType.byName("tie")).isInstanceOf(ConfigException.class)

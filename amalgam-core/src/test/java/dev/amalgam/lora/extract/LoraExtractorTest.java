@@ -176,13 +176,14 @@ class LoraExtractorTest {
         assertThat(applyError("full", UP1 + ".weight")).isLessThan(1e-6);
         assertThat(applyError("full", "model.layers.0.self_attn.o_proj.weight")).isLessThan(1e-6);
         JsonNode cfg = Json.MAPPER.readTree(Files.readString(tmp.resolve("full/adapter_config.json")));
-        int r0 = report(r, UP0).rank();
-        assertThat(cfg.get("r").asInt()).isEqualTo(r.modules().stream().mapToInt(ModuleReport::rank).max().orElse(0));
-        assertThat(cfg.get("lora_alpha").asInt()).isEqualTo(cfg.get("r").asInt());
-        if (r0 != cfg.get("r").asInt()) {
-            assertThat(cfg.get("rank_pattern").get(UP0).asInt()).isEqualTo(r0);
-            assertThat(cfg.get("alpha_pattern").get(UP0).asInt()).isEqualTo(r0);
-        }
+        // full rank: UP0 (48×32) has rank 32, the largest; UP1 (40×30) 30 and o_proj (4×4) 4 get patterns, scale 1
+        assertThat(report(r, UP0).rank()).isEqualTo(32);
+        assertThat(cfg.get("r").asInt()).isEqualTo(32);
+        assertThat(cfg.get("lora_alpha").asInt()).isEqualTo(32);
+        assertThat(cfg.get("rank_pattern").get(UP1).asInt()).isEqualTo(30);
+        assertThat(cfg.get("alpha_pattern").get(UP1).asInt()).isEqualTo(30);
+        assertThat(cfg.get("rank_pattern").get("model.layers.0.self_attn.o_proj").asInt()).isEqualTo(4);
+        assertThat(cfg.get("rank_pattern").has(UP0)).isFalse();
         assertThat(cfg.get("lora_bias").asBoolean()).isTrue();
     }
 
@@ -232,6 +233,27 @@ class LoraExtractorTest {
         assertThat(report(v, "model.embed_tokens").kind()).isEqualTo(Kind.FULL);
         assertThat(report(v, "model.embed_tokens").note()).contains("vocabulary size differs");
         assertThat(Files.readString(tmp.resolve("vocab/README.md"))).contains("resize");
+    }
+
+    @Test
+    void conv1dWeightsOfGpt2AreExtractedWithFanInFanOut() throws Exception {
+        // GPT-2's Conv1D stores (in, out): the adapter must say fan_in_fan_out and A/B must be (r, in)/(out, r)
+        String cfc = "model.layers.0.mlp.c_fc";
+        put(cfc + ".weight", 16 * 24, i -> base(cfc + ".weight", i) + 0.05f * (i % 24) * ((i / 24) % 4 - 1.5f));
+        model().with(cfc + ".weight", DType.F32, 16, 24).fill(this::ft).write(tmp.resolve("ft"));
+        model().with(cfc + ".weight", DType.F32, 16, 24).fill(LoraExtractorTest::base).write(tmp.resolve("base"));
+        for (String m : new String[]{"ft", "base"}) {
+            Path cfg = tmp.resolve(m).resolve("config.json");
+            Files.writeString(cfg, Files.readString(cfg).replace("\"llama\"", "\"gpt2\""));
+        }
+        LoraExtractor.Result r = extract(exact().withMaxRank(8).withEnergy(0.9999), "gpt2");
+        assertThat(report(r, cfc).rank()).isEqualTo(1);
+        JsonNode cfg = Json.MAPPER.readTree(Files.readString(tmp.resolve("gpt2/adapter_config.json")));
+        assertThat(cfg.get("fan_in_fan_out").asBoolean()).isTrue();
+        var f = dev.amalgam.io.peft.LoadedAdapter.read(tmp.resolve("gpt2")).modules().get(cfc);
+        assertThat(f.out()).isEqualTo(24);
+        assertThat(f.in()).isEqualTo(16);
+        assertThat(applyError("gpt2", cfc + ".weight")).isLessThan(1e-5);
     }
 
     @Test
