@@ -115,39 +115,4 @@ class SvdTest {
         assertThat(z.s()).containsExactly(0, 0, 0);
         assertThat(z.reconstruct().frobeniusNorm()).isZero();
     }
-
-    @Test
-    void lapackAndEjmlBackendsAgree() {
-        for (int[] shape : new int[][] {{100, 70}, {70, 100}, {64, 64}, {130, 65}}) {
-            DMatrix a = random(shape[0], shape[1], 77L * shape[0] + shape[1]);
-            SvdResult lapack = Svd.thin(a); // min(m, n) ≥ 64: dgesdd
-            SvdResult ejml;
-            String old = System.getProperty(Svd.BACKEND_PROPERTY);
-            try {
-                System.setProperty(Svd.BACKEND_PROPERTY, "ejml");
-                ejml = Svd.thin(a);
-                assertThat(Svd.values(a)).hasSize(Math.min(shape[0], shape[1]));
-            } finally {
-                if (old == null) {
-                    System.clearProperty(Svd.BACKEND_PROPERTY);
-                } else {
-                    System.setProperty(Svd.BACKEND_PROPERTY, old);
-                }
-            }
-            assertThat(lapack.reconstruct().maxAbsDiff(a)).isLessThan(1e-12);
-            assertThat(orthogonalityError(lapack.u())).isLessThan(1e-12);
-            assertThat(orthogonalityError(lapack.v())).isLessThan(1e-12);
-            double[] sv = Svd.values(a);
-            for (int i = 0; i < lapack.rank(); i++) {
-                assertThat(lapack.s()[i]).isCloseTo(ejml.s()[i], within(1e-12));
-                assertThat(sv[i]).isCloseTo(ejml.s()[i], within(1e-12));
-                // same singular vectors up to sign (random matrices have distinct σ)
-                double dot = 0;
-                for (int row = 0; row < shape[0]; row++) {
-                    dot += lapack.u().get(row, i) * ejml.u().get(row, i);
-                }
-                assertThat(Math.abs(dot)).isCloseTo(1.0, within(1e-8));
-            }
-        }
-    }
 }
