@@ -17,6 +17,8 @@ import java.util.stream.IntStream;
 public final class Products {
     /** Below this many multiply-adds a product runs on the calling thread. */
     private static final long PARALLEL_FLOPS = 1L << 26;
+    /** Tile edge for rows, columns and the inner dimension (see {@link #tiles}). */
+    static final int TILE = Integer.getInteger("amalgam.gemm.tile", 1024);
 
     private Products() {
     }
@@ -36,9 +38,9 @@ public final class Products {
         int m = a.rows(), k = a.cols(), n = b.cols();
         DMatrix c = DMatrix.zeros(m, n);
         double[] ad = a.data(), bd = b.data(), cd = c.data();
-        rowBlocks(m, (long) m * n * k, (i0, mb) ->
-                blas().dgemm("N", "N", n, mb, k, 1.0, bd, 0, Math.max(1, n), ad, i0 * k, Math.max(1, k), 0.0,
-                        cd, i0 * n, Math.max(1, n)));
+        tiles(m, n, k, (i0, mb, j0, nb, p0, kb, beta) ->
+                blas().dgemm("N", "N", nb, mb, kb, 1.0, bd, p0 * n + j0, ld(n), ad, i0 * k + p0, ld(k), beta,
+                        cd, i0 * n + j0, ld(n)));
         return c;
     }
 
@@ -48,9 +50,9 @@ public final class Products {
         int k = a.rows(), m = a.cols(), n = b.cols();
         DMatrix c = DMatrix.zeros(m, n);
         double[] ad = a.data(), bd = b.data(), cd = c.data();
-        rowBlocks(m, (long) m * n * k, (i0, mb) ->
-                blas().dgemm("N", "T", n, mb, k, 1.0, bd, 0, Math.max(1, n), ad, i0, Math.max(1, m), 0.0,
-                        cd, i0 * n, Math.max(1, n)));
+        tiles(m, n, k, (i0, mb, j0, nb, p0, kb, beta) ->
+                blas().dgemm("N", "T", nb, mb, kb, 1.0, bd, p0 * n + j0, ld(n), ad, p0 * m + i0, ld(m), beta,
+                        cd, i0 * n + j0, ld(n)));
         return c;
     }
 
@@ -60,9 +62,9 @@ public final class Products {
         int m = a.rows(), k = a.cols(), n = b.rows();
         DMatrix c = DMatrix.zeros(m, n);
         double[] ad = a.data(), bd = b.data(), cd = c.data();
-        rowBlocks(m, (long) m * n * k, (i0, mb) ->
-                blas().dgemm("T", "N", n, mb, k, 1.0, bd, 0, Math.max(1, k), ad, i0 * k, Math.max(1, k), 0.0,
-                        cd, i0 * n, Math.max(1, n)));
+        tiles(m, n, k, (i0, mb, j0, nb, p0, kb, beta) ->
+                blas().dgemm("T", "N", nb, mb, kb, 1.0, bd, j0 * k + p0, ld(k), ad, i0 * k + p0, ld(k), beta,
+                        cd, i0 * n + j0, ld(n)));
         return c;
     }
 
@@ -72,9 +74,9 @@ public final class Products {
         int m = a.rows(), k = a.cols(), n = b.cols();
         FMatrix c = FMatrix.zeros(m, n);
         float[] ad = a.data(), bd = b.data(), cd = c.data();
-        rowBlocks(m, (long) m * n * k, (i0, mb) ->
-                blas().sgemm("N", "N", n, mb, k, 1f, bd, 0, Math.max(1, n), ad, i0 * k, Math.max(1, k), 0f,
-                        cd, i0 * n, Math.max(1, n)));
+        tiles(m, n, k, (i0, mb, j0, nb, p0, kb, beta) ->
+                blas().sgemm("N", "N", nb, mb, kb, 1f, bd, p0 * n + j0, ld(n), ad, i0 * k + p0, ld(k), (float) beta,
+                        cd, i0 * n + j0, ld(n)));
         return c;
     }
 
@@ -84,9 +86,9 @@ public final class Products {
         int k = a.rows(), m = a.cols(), n = b.cols();
         FMatrix c = FMatrix.zeros(m, n);
         float[] ad = a.data(), bd = b.data(), cd = c.data();
-        rowBlocks(m, (long) m * n * k, (i0, mb) ->
-                blas().sgemm("N", "T", n, mb, k, 1f, bd, 0, Math.max(1, n), ad, i0, Math.max(1, m), 0f,
-                        cd, i0 * n, Math.max(1, n)));
+        tiles(m, n, k, (i0, mb, j0, nb, p0, kb, beta) ->
+                blas().sgemm("N", "T", nb, mb, kb, 1f, bd, p0 * n + j0, ld(n), ad, p0 * m + i0, ld(m), (float) beta,
+                        cd, i0 * n + j0, ld(n)));
         return c;
     }
 
@@ -96,35 +98,74 @@ public final class Products {
         int m = a.rows(), k = a.cols(), n = b.rows();
         FMatrix c = FMatrix.zeros(m, n);
         float[] ad = a.data(), bd = b.data(), cd = c.data();
-        rowBlocks(m, (long) m * n * k, (i0, mb) ->
-                blas().sgemm("T", "N", n, mb, k, 1f, bd, 0, Math.max(1, k), ad, i0 * k, Math.max(1, k), 0f,
-                        cd, i0 * n, Math.max(1, n)));
+        tiles(m, n, k, (i0, mb, j0, nb, p0, kb, beta) ->
+                blas().sgemm("T", "N", nb, mb, kb, 1f, bd, j0 * k + p0, ld(k), ad, i0 * k + p0, ld(k), (float) beta,
+                        cd, i0 * n + j0, ld(n)));
         return c;
     }
 
-    @FunctionalInterface
-    private interface Block {
-        void run(int firstRow, int rowCount);
+    private static int ld(int x) {
+        return Math.max(1, x);
     }
 
-    private static void rowBlocks(int m, long flops, Block block) {
-        if (m == 0) {
+    /** One tile product: C[i0:i0+mb, j0:j0+nb] = β·C + A-block·B-block over k-range [p0, p0+kb). */
+    @FunctionalInterface
+    private interface Tile {
+        void run(int i0, int mb, int j0, int nb, int p0, int kb, double beta);
+    }
+
+    /**
+     * Splits C into TILE×TILE tiles and each product into k-blocks of TILE. VectorBLAS's GEMM is not cache-blocked:
+     * it ran at ≈ 20 GFLOP/s on 1024² but ≈ 3 GFLOP/s on 2048² and below 1 on 4096² (issue-6 note), so large
+     * products are cut into 1024-sized pieces. Tiles run in parallel on the common pool; within a tile the
+     * k-blocks are summed in a fixed order, so the result does not depend on the thread count.
+     */
+    private static void tiles(int m, int n, int k, Tile tile) {
+        if (m == 0 || n == 0) {
             return;
         }
-        int threads = Math.max(1, Runtime.getRuntime().availableProcessors());
-        if (flops < PARALLEL_FLOPS || threads == 1 || m < 2 * threads) {
-            if (flops > 0) {
-                block.run(0, m);
+        if (k == 0) {
+            return; // C stays zero
+        }
+        int ti = (m + TILE - 1) / TILE;
+        int tj = (n + TILE - 1) / TILE;
+        Runnable[] jobs = new Runnable[ti * tj];
+        for (int bi = 0; bi < ti; bi++) {
+            for (int bj = 0; bj < tj; bj++) {
+                int i0 = bi * TILE, j0 = bj * TILE;
+                int mb = Math.min(TILE, m - i0), nb = Math.min(TILE, n - j0);
+                jobs[bi * tj + bj] = () -> {
+                    for (int p0 = 0; p0 < k; p0 += TILE) {
+                        tile.run(i0, mb, j0, nb, p0, Math.min(TILE, k - p0), p0 == 0 ? 0.0 : 1.0);
+                    }
+                };
+            }
+        }
+        long flops = (long) m * n * k;
+        int threads = Runtime.getRuntime().availableProcessors();
+        if (flops < PARALLEL_FLOPS || threads == 1 || jobs.length == 1) {
+            if (jobs.length == 1 && flops >= PARALLEL_FLOPS && threads > 1 && m >= 2 * threads) {
+                // one tile but a big product (k large): split its rows so both cores work
+                splitRows(m, n, k, tile, threads);
+                return;
+            }
+            for (Runnable j : jobs) {
+                j.run();
             }
             return;
         }
-        int blocks = Math.min(m, threads * 2);
-        int per = (m + blocks - 1) / blocks;
-        IntStream.range(0, blocks).parallel().forEach(b -> {
+        java.util.Arrays.stream(jobs).parallel().forEach(Runnable::run);
+    }
+
+    private static void splitRows(int m, int n, int k, Tile tile, int threads) {
+        int per = (m + threads - 1) / threads;
+        IntStream.range(0, threads).parallel().forEach(b -> {
             int i0 = b * per;
             int mb = Math.min(per, m - i0);
             if (mb > 0) {
-                block.run(i0, mb);
+                for (int p0 = 0; p0 < k; p0 += TILE) {
+                    tile.run(i0, mb, 0, n, p0, Math.min(TILE, k - p0), p0 == 0 ? 0.0 : 1.0);
+                }
             }
         });
     }

@@ -7,7 +7,8 @@ import org.ejml.interfaces.decomposition.SingularValueDecomposition_F64;
 
 /**
  * Exact singular value decompositions in float64 (spec methods.md §0.3: "fp64 for SVD"), by EJML's
- * bidiagonalization + implicit-QR SVD. The input is never modified.
+ * bidiagonalization + implicit-QR SVD. On the issue-6 benchmark it was the fastest pure-Java SVD with U and V at
+ * 2048² (EJML 32 s, ojAlgo 49 s, LAPACK dgesdd in its F2j translation 56 s). The input is never modified.
  */
 public final class Svd {
     private Svd() {

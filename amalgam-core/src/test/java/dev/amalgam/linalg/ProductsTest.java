@@ -45,4 +45,24 @@ class ProductsTest {
         // The surefire argLine sets allowNative=false so figures and results never depend on the OS's BLAS.
         assertThat(Products.implementation()).doesNotContain("JNI");
     }
+
+    @Test
+    void tiledProductsMatchNaiveAcrossTileBoundaries() {
+        // m and k cross the tile edge, n does not: row tiles, column tiles and k-blocks are all exercised.
+        int m = Products.TILE + 37, k = Products.TILE + 5, n = 29;
+        DMatrix a = random(m, k, 8);
+        DMatrix b = random(k, n, 9);
+        DMatrix ref = naiveMul(a, b);
+        assertThat(Products.mul(a, b).maxAbsDiff(ref)).isLessThan(1e-10);
+        assertThat(Products.mulTransA(a.transpose(), b).maxAbsDiff(ref)).isLessThan(1e-10);
+        assertThat(Products.mulTransB(a, b.transpose()).maxAbsDiff(ref)).isLessThan(1e-10);
+        // wide result: n crosses the tile edge
+        DMatrix c = random(n, k, 10);
+        DMatrix d = random(k, m, 11);
+        DMatrix ref2 = naiveMul(c, d);
+        assertThat(Products.mul(c, d).maxAbsDiff(ref2)).isLessThan(1e-10);
+        assertThat(Products.mulTransB(c, d.transpose()).maxAbsDiff(ref2)).isLessThan(1e-10);
+        FMatrix f = Products.mul(FMatrix.from(c), FMatrix.from(d));
+        assertThat(f.toDouble().maxAbsDiff(ref2)).isLessThan(1e-3);
+    }
 }

@@ -35,7 +35,7 @@ public final class SubspaceBench {
         long t0 = System.nanoTime();
         List<DMatrix> tasks = new ArrayList<>();
         for (int i = 0; i < t; i++) {
-            tasks.add(synthetic(n, 1000L + i));
+            tasks.add(which.contains("cheap") ? cheapSynthetic(n, 1000L + i) : synthetic(n, 1000L + i));
         }
         System.out.printf("setup (%d synthetic task matrices): %.1f s%n", t, (System.nanoTime() - t0) / 1e9);
         TruncatedSvdOptions exact = TruncatedSvdOptions.exact();
@@ -51,6 +51,11 @@ public final class SubspaceBench {
         if (which.equals("all") || which.contains("cts-exact")) {
             time("iso_cts exact", () -> IsoCtsMerge.merge(tasks, 0.8, k -> exact));
         }
+        if (which.contains("topk-rand")) {
+            int k = n / 8; // TSV-M's d for T = 8
+            time("top-" + k + " randomized (p=10, q=2)", () -> Svd.truncated(tasks.get(0), k,
+                    TruncatedSvdOptions.defaults(1).withMode(TruncatedSvdOptions.Mode.RANDOMIZED)));
+        }
         if (which.contains("svd")) {
             time("one exact thin SVD (U, V)", () -> Svd.thin(tasks.get(0)));
         }
@@ -60,6 +65,22 @@ public final class SubspaceBench {
         long t0 = System.nanoTime();
         r.run();
         System.out.printf("%-32s %8.1f s%n", label, (System.nanoTime() - t0) / 1e9);
+    }
+
+    /** G₁·diag(s)·G₂ᵀ with Gaussian G's (no QR: cheap to build at 4096²; the spectrum still decays). */
+    static DMatrix cheapSynthetic(int n, long seed) {
+        SplittableRandom r = new SplittableRandom(seed);
+        DMatrix a = DMatrix.zeros(n, n);
+        DMatrix b = DMatrix.zeros(n, n);
+        for (int i = 0; i < a.data().length; i++) {
+            a.data()[i] = r.nextGaussian() / Math.sqrt(n);
+            b.data()[i] = r.nextGaussian() / Math.sqrt(n);
+        }
+        double[] s = new double[n];
+        for (int i = 0; i < n; i++) {
+            s[i] = 1e-3 * Math.pow(0.999, i) / Math.sqrt(1 + i);
+        }
+        return Products.mulTransB(a.scaleColumns(s), b);
     }
 
     static DMatrix synthetic(int n, long seed) {
