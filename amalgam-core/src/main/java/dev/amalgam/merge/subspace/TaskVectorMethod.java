@@ -111,9 +111,9 @@ public abstract class TaskVectorMethod implements MergeMethod, LambdaSweepable {
     /**
      * Peak bytes for one tensor of {@code numel} elements: the float32 base, read buffer and output, a float64 task
      * vector per task, and about eight tensor-sized float64 matrices of SVD and polar workspace (factors, their
-     * concatenation, polar factors, EJML's internal copy). Overrides MergeMethod's estimate where the interface has
-     * it (the executor's memory limit); deliberately without {@code @Override} so it compiles either way.
+     * concatenation, polar factors, EJML's internal copy), for the executor's memory limit.
      */
+    @Override
     public long workingMemoryBytes(long numel, int inputCount) {
         return (8L * Math.max(1, inputCount - 1) + 3L * Float.BYTES + 8L * Double.BYTES) * numel;
     }
