@@ -31,6 +31,18 @@ public final class Main {
     /** Set when the command has finished, so that the shutdown hook can tell an interrupt from a normal exit. */
     private static volatile boolean finished;
 
+    /**
+     * netlib's BLAS loader logs which implementation it picked at INFO on stderr, in the middle of a merge's output;
+     * only its warnings reach the user. A strong reference, because java.util.logging keeps loggers weakly.
+     */
+    private static final java.util.logging.Logger NETLIB_LOG = quiet("dev.ludovic.netlib");
+
+    private static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(name);
+        log.setLevel(java.util.logging.Level.WARNING);
+        return log;
+    }
+
     public static void main(String[] args) {
         Runtime.getRuntime().addShutdownHook(new Thread(Main::interruptNotice, "amalgam-interrupt-notice"));
         int code = run(args);
