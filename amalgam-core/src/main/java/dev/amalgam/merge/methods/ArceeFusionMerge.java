@@ -34,7 +34,8 @@ public final class ArceeFusionMerge implements MergeMethod {
     private static final double SOFTMAX_EPS = 1e-8;
 
     private static final MethodInfo INFO = new MethodInfo("arcee_fusion", "Arcee Fusion", "https://arcee.ai",
-            BaseModelUse.REQUIRED, List.of(), 1, 2, EmbedRectification.COMMON_SUBMATRIX, true);
+            BaseModelUse.REQUIRED, List.of(), 1, 2, EmbedRectification.COMMON_SUBMATRIX, true)
+            .withDescription("Keeps the model's changes where their KL-based importance is above a dynamic threshold");
 
     @Override
     public MethodInfo info() {

@@ -30,7 +30,8 @@ public final class CartMerge extends TaskVectorMethod {
             "https://arxiv.org/abs/2412.12153", BaseModelUse.REQUIRED,
             List.of(ParamSpec.global("lambda", 2.0), ParamSpec.global(RANK_RATIO, 0.12),
                     ParamSpec.global(EXACT_SVD, false)),
-            2, Integer.MAX_VALUE);
+            2, Integer.MAX_VALUE)
+            .withDescription("Average plus a low-rank approximation of each model's deviation from the average");
 
     @Override
     public MethodInfo info() {

@@ -20,7 +20,8 @@ public final class DilocoStep extends ServerStep {
             "https://arxiv.org/abs/2311.08105", BaseModelUse.REQUIRED,
             List.of(ParamSpec.perModel("weight", 1.0), ParamSpec.global("outer_lr", 0.7),
                     ParamSpec.global("momentum", 0.9), ParamSpec.global("nesterov", true),
-                    ParamSpec.globalText(STATE_PARAM)), 2, Integer.MAX_VALUE);
+                    ParamSpec.globalText(STATE_PARAM)), 2, Integer.MAX_VALUE)
+            .withDescription("DiLoCo outer step: Nesterov momentum on the workers' mean update; writes optimizer_state");
 
     @Override
     public MethodInfo info() {

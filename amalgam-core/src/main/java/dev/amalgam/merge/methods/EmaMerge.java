@@ -17,7 +17,8 @@ import java.util.List;
 public final class EmaMerge extends ElementwiseMethod {
     private static final MethodInfo INFO = new MethodInfo("ema", "EMA (exponential moving average of checkpoints)",
             "https://pytorch.org/docs/stable/optim.html#weight-averaging-swa-and-ema", BaseModelUse.OPTIONAL,
-            List.of(ParamSpec.requiredGlobal("decay")), 1, Integer.MAX_VALUE);
+            List.of(ParamSpec.requiredGlobal("decay")), 1, Integer.MAX_VALUE)
+            .withDescription("Exponential moving average over checkpoints in training order (decay)");
 
     @Override
     public MethodInfo info() {

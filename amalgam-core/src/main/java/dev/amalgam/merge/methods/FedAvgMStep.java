@@ -17,7 +17,8 @@ public final class FedAvgMStep extends ServerStep {
     private static final MethodInfo INFO = new MethodInfo("fedavgm", "FedAvgM (server momentum)",
             "https://arxiv.org/abs/1909.06335", BaseModelUse.REQUIRED,
             List.of(ParamSpec.perModel("weight", 1.0), ParamSpec.global("lr", 1.0), ParamSpec.global("momentum", 0.9),
-                    ParamSpec.globalText(STATE_PARAM)), 2, Integer.MAX_VALUE);
+                    ParamSpec.globalText(STATE_PARAM)), 2, Integer.MAX_VALUE)
+            .withDescription("Federated server step with momentum on the mean client update; writes optimizer_state");
 
     @Override
     public MethodInfo info() {

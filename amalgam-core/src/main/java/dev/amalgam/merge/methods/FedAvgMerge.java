@@ -16,7 +16,8 @@ import java.util.List;
 public final class FedAvgMerge extends ElementwiseMethod {
     private static final MethodInfo INFO = new MethodInfo("fedavg", "FedAvg", "https://arxiv.org/abs/1602.05629",
             BaseModelUse.REQUIRED, List.of(ParamSpec.perModel("weight", 1.0), ParamSpec.global("lr", 1.0)),
-            2, Integer.MAX_VALUE);
+            2, Integer.MAX_VALUE)
+            .withDescription("Federated server step: the global model moves toward the sample-weighted client mean");
 
     @Override
     public MethodInfo info() {

@@ -48,7 +48,9 @@ public final class FedOptStep extends ServerStep {
         params.add(ParamSpec.global("tau", 1e-3));
         params.add(ParamSpec.globalText(STATE_PARAM));
         this.info = new MethodInfo(variant.methodName, variant.pretty + " (adaptive federated optimization)",
-                "https://arxiv.org/abs/2003.00295", BaseModelUse.REQUIRED, List.copyOf(params), 2, Integer.MAX_VALUE);
+                "https://arxiv.org/abs/2003.00295", BaseModelUse.REQUIRED, List.copyOf(params), 2, Integer.MAX_VALUE)
+                .withDescription("Federated server step: " + variant.pretty
+                        + " on the mean client update; writes optimizer_state");
     }
 
     public static FedOptStep adam() {

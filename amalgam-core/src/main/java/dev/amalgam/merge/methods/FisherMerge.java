@@ -36,7 +36,8 @@ public final class FisherMerge implements MergeMethod, SideInputMethod {
             "https://arxiv.org/abs/2111.09832", BaseModelUse.AS_INPUT,
             List.of(ParamSpec.perModel("weight", 1.0), ParamSpec.requiredPerModelText("fisher"),
                     ParamSpec.global("fisher_floor", 1e-6), ParamSpec.global("normalize_fishers", false)),
-            1, Integer.MAX_VALUE);
+            1, Integer.MAX_VALUE)
+            .withDescription("Per-element average weighted by each model's diagonal Fisher information (fisher: PATH)");
 
     @Override
     public MethodInfo info() {

@@ -32,7 +32,8 @@ public final class IsoCMerge extends TaskVectorMethod {
             "https://arxiv.org/abs/2502.04959", BaseModelUse.REQUIRED,
             List.of(ParamSpec.global("lambda", 1.0), ParamSpec.global(NUMERICAL_RANK_ONLY, false),
                     ParamSpec.global(DECOMPOSE_EMBEDDINGS, false)),
-            2, Integer.MAX_VALUE);
+            2, Integer.MAX_VALUE)
+            .withDescription("Flattens the summed task matrix's spectrum to its mean singular value (isotropic common subspace)");
 
     @Override
     public MethodInfo info() {

@@ -41,7 +41,8 @@ public final class IsoCtsMerge extends TaskVectorMethod {
             BaseModelUse.REQUIRED,
             List.of(ParamSpec.global("lambda", 1.0), ParamSpec.global(FRACTION, 0.8),
                     ParamSpec.global(EXACT_SVD, false), ParamSpec.global(DECOMPOSE_EMBEDDINGS, false)),
-            2, Integer.MAX_VALUE);
+            2, Integer.MAX_VALUE)
+            .withDescription("Iso-C on a common subspace plus orthogonalized task-specific directions");
 
     /** The subspace sizes for one matrix: common k, task-specific d per task (k + T·d = r). */
     public record Sizes(int common, int perTask) {

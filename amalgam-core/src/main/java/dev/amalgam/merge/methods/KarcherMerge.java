@@ -31,7 +31,8 @@ import java.util.List;
 public final class KarcherMerge implements MergeMethod {
     private static final MethodInfo INFO = new MethodInfo("karcher", "Karcher Mean",
             "https://en.wikipedia.org/wiki/Karcher_mean", BaseModelUse.AS_INPUT,
-            List.of(ParamSpec.global("max_iter", 10), ParamSpec.global("tol", 1e-5)), 1, Integer.MAX_VALUE);
+            List.of(ParamSpec.global("max_iter", 10), ParamSpec.global("tol", 1e-5)), 1, Integer.MAX_VALUE)
+            .withDescription("Riemannian (Karcher) mean of the models on the sphere, by fixed-point iteration");
 
     @Override
     public MethodInfo info() {

@@ -15,7 +15,8 @@ import java.util.List;
 public final class LawaMerge extends ElementwiseMethod {
     private static final MethodInfo INFO = new MethodInfo("lawa", "LAWA (latest weight averaging)",
             "https://arxiv.org/abs/2209.14981", BaseModelUse.OPTIONAL,
-            List.of(ParamSpec.requiredGlobal("window")), 1, Integer.MAX_VALUE);
+            List.of(ParamSpec.requiredGlobal("window")), 1, Integer.MAX_VALUE)
+            .withDescription("Uniform average of the last window checkpoints of one training run");
 
     @Override
     public MethodInfo info() {

@@ -16,7 +16,8 @@ import java.util.List;
  */
 public final class MagMaxMerge extends ElementwiseMethod implements LambdaSweepable {
     private static final MethodInfo INFO = new MethodInfo("magmax", "MagMax", "https://arxiv.org/abs/2407.06322",
-            BaseModelUse.REQUIRED, List.of(ParamSpec.global("lambda", 0.5)), 2, Integer.MAX_VALUE);
+            BaseModelUse.REQUIRED, List.of(ParamSpec.global("lambda", 0.5)), 2, Integer.MAX_VALUE)
+            .withDescription("Per element, the task vector entry of largest magnitude across models");
 
     /** The sweep's current λ, or null for the recipe's (MagMax is cheap: nothing is cached between values). */
     private volatile Double lambdaOverride;

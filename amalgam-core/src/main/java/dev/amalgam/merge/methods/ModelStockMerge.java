@@ -31,7 +31,8 @@ public final class ModelStockMerge implements MergeMethod {
 
     private static final MethodInfo INFO = new MethodInfo("model_stock", "Model Stock",
             "https://arxiv.org/abs/2403.19522", BaseModelUse.REQUIRED,
-            List.of(ParamSpec.global("filter_wise", false)), 1, Integer.MAX_VALUE);
+            List.of(ParamSpec.global("filter_wise", false)), 1, Integer.MAX_VALUE)
+            .withDescription("Interpolates the fine-tunes' average toward the base by the angle between their task vectors");
 
     @Override
     public MethodInfo info() {

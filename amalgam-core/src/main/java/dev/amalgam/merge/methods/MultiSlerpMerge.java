@@ -33,7 +33,8 @@ public final class MultiSlerpMerge implements MergeMethod {
     private static final MethodInfo INFO = new MethodInfo("multislerp", "Multi-SLERP",
             "https://goddard.blog/posts/multislerp-wow-what-a-cool-idea", BaseModelUse.OPTIONAL,
             List.of(ParamSpec.requiredPerModel("weight"), ParamSpec.global("normalize_weights", true),
-                    ParamSpec.global("eps", 1e-8)), 1, Integer.MAX_VALUE, EmbedRectification.NONE, false);
+                    ParamSpec.global("eps", 1e-8)), 1, Integer.MAX_VALUE, EmbedRectification.NONE, false)
+            .withDescription("Weighted spherical interpolation of any number of models around their mean direction");
 
     @Override
     public MethodInfo info() {

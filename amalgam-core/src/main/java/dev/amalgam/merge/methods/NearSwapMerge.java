@@ -19,7 +19,8 @@ import java.util.List;
 public final class NearSwapMerge extends ElementwiseMethod {
     private static final MethodInfo INFO = new MethodInfo("nearswap", "NearSwap",
             "https://huggingface.co/alchemonaut/QuartetAnemoi-70B-t0.0001", BaseModelUse.REQUIRED,
-            List.of(ParamSpec.requiredGlobal("t")), 1, 2, EmbedRectification.NONE, false);
+            List.of(ParamSpec.requiredGlobal("t")), 1, 2, EmbedRectification.NONE, false)
+            .withDescription("Takes the secondary model's values where they are close to the base (within t)");
 
     @Override
     public MethodInfo info() {

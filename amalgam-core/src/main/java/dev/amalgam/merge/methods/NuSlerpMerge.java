@@ -33,7 +33,8 @@ public final class NuSlerpMerge implements MergeMethod {
 
     private static final MethodInfo INFO = new MethodInfo("nuslerp", "NuSLERP", null, BaseModelUse.OPTIONAL,
             List.of(ParamSpec.requiredPerModel("weight"), ParamSpec.global("nuslerp_row_wise", false),
-                    ParamSpec.global("nuslerp_flatten", true)), 1, 3);
+                    ParamSpec.global("nuslerp_flatten", true)), 1, 3)
+            .withDescription("Weighted spherical interpolation of two models, over the whole tensor, rows or columns");
 
     @Override
     public MethodInfo info() {

@@ -18,7 +18,8 @@ import java.util.List;
 public final class RamMerge extends ElementwiseMethod {
     private static final MethodInfo INFO = new MethodInfo("ram", "Reinforced Agent Merging", "https://arxiv.org/abs/2601.13572",
             BaseModelUse.REQUIRED, List.of(ParamSpec.global("epsilon", 1e-5)), 1, Integer.MAX_VALUE,
-            EmbedRectification.NONE, false);
+            EmbedRectification.NONE, false)
+            .withDescription("Averages each element over only the models whose task vector is active there");
 
     @Override
     public MethodInfo info() {

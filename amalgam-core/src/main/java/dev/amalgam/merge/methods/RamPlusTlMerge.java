@@ -25,7 +25,8 @@ public final class RamPlusTlMerge implements MergeMethod {
     private static final MethodInfo INFO = new MethodInfo("ramplus_tl",
             "Reinforced Agent Merging Plus (Tensor-Local)", "https://arxiv.org/abs/2601.13572", BaseModelUse.REQUIRED,
             List.of(ParamSpec.global("r", 0.1), ParamSpec.global("alpha", 0.2), ParamSpec.global("epsilon", 1e-5)),
-            1, Integer.MAX_VALUE, EmbedRectification.NONE, false);
+            1, Integer.MAX_VALUE, EmbedRectification.NONE, false)
+            .withDescription("RAM, amplifying the changes only one model makes by how much that model shares with the others (r, alpha)");
 
     @Override
     public MethodInfo info() {

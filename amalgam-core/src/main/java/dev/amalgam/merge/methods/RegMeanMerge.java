@@ -34,7 +34,8 @@ import java.util.Set;
 public final class RegMeanMerge implements MergeMethod, SideInputMethod {
     private static final MethodInfo INFO = new MethodInfo("regmean", "RegMean", "https://arxiv.org/abs/2212.09849",
             BaseModelUse.AS_INPUT, List.of(ParamSpec.perModel("weight", 1.0), ParamSpec.requiredPerModelText("gram"),
-                    ParamSpec.global("reduce_non_diagonal_ratio", 1.0)), 1, Integer.MAX_VALUE);
+                    ParamSpec.global("reduce_non_diagonal_ratio", 1.0)), 1, Integer.MAX_VALUE)
+            .withDescription("Closed-form regression mean of linear layers from each model's input Gram matrix (gram: PATH)");
 
     /** Output tensors stored in × out (GPT-2 Conv1D), decided per tensor while planning from the model type. */
     private final java.util.Map<String, Boolean> inByOut = new java.util.concurrent.ConcurrentHashMap<>();

@@ -31,7 +31,8 @@ public final class SlerpMerge implements MergeMethod {
     static final double NORM_EPS = 1e-8;
 
     private static final MethodInfo INFO = new MethodInfo("slerp", "SLERP", "https://en.wikipedia.org/wiki/Slerp",
-            BaseModelUse.REQUIRED, List.of(ParamSpec.requiredGlobal("t")), 1, 2);
+            BaseModelUse.REQUIRED, List.of(ParamSpec.requiredGlobal("t")), 1, 2)
+            .withDescription("Spherical interpolation between the base and one model at t, lerp when nearly colinear");
 
     @Override
     public MethodInfo info() {

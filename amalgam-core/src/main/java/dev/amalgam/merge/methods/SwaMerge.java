@@ -13,7 +13,8 @@ import java.util.List;
  */
 public final class SwaMerge extends ElementwiseMethod {
     private static final MethodInfo INFO = new MethodInfo("swa", "SWA (stochastic weight averaging)",
-            "https://arxiv.org/abs/1803.05407", BaseModelUse.OPTIONAL, List.of(), 1, Integer.MAX_VALUE);
+            "https://arxiv.org/abs/1803.05407", BaseModelUse.OPTIONAL, List.of(), 1, Integer.MAX_VALUE)
+            .withDescription("Uniform average of all checkpoints of one training run");
 
     @Override
     public MethodInfo info() {

@@ -32,7 +32,8 @@ public final class TsvMerge extends TaskVectorMethod {
             "https://arxiv.org/abs/2412.00081", BaseModelUse.REQUIRED,
             List.of(ParamSpec.global("lambda", 1.0), ParamSpec.global(EXACT_SVD, false),
                     ParamSpec.global(DECOMPOSE_EMBEDDINGS, false)),
-            2, Integer.MAX_VALUE);
+            2, Integer.MAX_VALUE)
+            .withDescription("Orthogonalizes the task vectors' top singular directions (per-task rank 1/T), then sums them");
 
     @Override
     public MethodInfo info() {
