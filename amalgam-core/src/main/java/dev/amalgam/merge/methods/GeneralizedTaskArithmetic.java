@@ -129,6 +129,7 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
         float[] mixed = new float[chunk];
         float[] div = new float[chunk];
         float[] out = new float[chunk];
+        float[] total = new float[chunk];
         for (long off = 0; off < numel; off += chunk) {
             int n = (int) Math.min(chunk, numel - off);
             inputs.read(base, off, b, 0, n);
@@ -145,7 +146,7 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
                 TaskVectorKernels.scale(wd[k], n, p.weight());
             }
             if (variant.signConsensus()) {
-                SignConsensus.disjointSum(wd, weights, m, n, mixed, div);
+                SignConsensus.disjointSum(wd, weights, m, n, mixed, div, total);
             } else {
                 SignConsensus.plainSum(wd, weights, m, n, mixed, div);
             }

@@ -16,6 +16,8 @@ package dev.amalgam.merge.sparsify;
 public final class MagnitudeSelection {
     private static final int HIGH_BUCKETS = 1 << 15;
     private static final int LOW_BUCKETS = 1 << 16;
+    /** At most this many positions of the threshold bucket are remembered in pass 2 (6 bytes each: 24 MiB). */
+    private static final long MAX_REMEMBERED = 1 << 22;
 
     private MagnitudeSelection() {
     }
@@ -43,11 +45,23 @@ public final class MagnitudeSelection {
         long needInBucket = k - above;
         final int bucket = hb;
         long[] low = new long[LOW_BUCKETS];
+        long inBucket = high[bucket];
+        // Pass 2 also remembers where the bucket's elements are (when few enough), so ties at the threshold are
+        // resolved from that list instead of a third pass over the inputs. bf16 task vectors take few distinct
+        // values, so such ties are the rule rather than the exception.
+        boolean remember = inBucket <= MAX_REMEMBERED && numel <= Integer.MAX_VALUE;
+        int[] where = remember ? new int[(int) inBucket] : null;
+        char[] lowBits = remember ? new char[(int) inBucket] : null;
+        int[] seen = {0};
         Chunks.forEach(src, numel, (v, n, off) -> {
             for (int e = 0; e < n; e++) {
                 int bits = TopK.magnitudeBits(v[e]);
                 if (bits >>> 16 == bucket) {
                     low[bits & 0xFFFF]++;
+                    if (remember) {
+                        where[seen[0]] = (int) (off + e);
+                        lowBits[seen[0]++] = (char) bits;
+                    }
                 }
             }
             return true;
@@ -61,6 +75,14 @@ public final class MagnitudeSelection {
         long tiesKept = needInBucket - aboveInBucket;
         if (tiesKept == low[lb]) {
             return new TopK(k, threshold, Long.MAX_VALUE);
+        }
+        if (remember) {
+            long found = 0;
+            for (int c = 0; c < where.length; c++) {
+                if (lowBits[c] == lb && ++found == tiesKept) {
+                    return new TopK(k, threshold, where[c]);
+                }
+            }
         }
         return new TopK(k, threshold, nthIndexOf(src, numel, threshold, tiesKept));
     }
