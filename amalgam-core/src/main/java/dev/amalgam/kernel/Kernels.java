@@ -78,6 +78,13 @@ public interface Kernels {
     /** {@code out[i] = |a[i]|}. */
     void abs(float[] out, float[] a, int n);
 
+    /**
+     * One model's step of the TIES disjoint sum (compat.md §1.3): with {@code agree = total[i] >= 0 ? x[i] > 0 :
+     * x[i] < 0} (the value is non-zero, not NaN, and has the majority's sign), {@code sum[i] = sum[i] + (agree ?
+     * x[i] : 0)} and {@code wsum[i] = wsum[i] + (agree ? w : 0)}.
+     */
+    void agreeSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n);
+
     // ---- reductions (float64) ----
 
     /** Σ a[i]·b[i] in float64 (products are exact in float64). */

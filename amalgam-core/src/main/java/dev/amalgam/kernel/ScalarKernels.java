@@ -135,6 +135,16 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void agreeSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = x[i];
+            boolean agree = total[i] >= 0f ? v > 0f : v < 0f;
+            sum[i] = sum[i] + (agree ? v : 0f);
+            wsum[i] = wsum[i] + (agree ? w : 0f);
+        }
+    }
+
+    @Override
     public void abs(float[] out, float[] a, int n) {
         for (int i = 0; i < n; i++) {
             out[i] = Math.abs(a[i]);

@@ -239,6 +239,28 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void agreeSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector vw = FloatVector.broadcast(F, w);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            // NaN compares false everywhere, as in the scalar twin: a NaN total counts as negative
+            VectorMask<Float> positive = FloatVector.fromArray(F, total, i).compare(VectorOperators.GE, 0f);
+            VectorMask<Float> agree = v.compare(VectorOperators.GT, 0f).and(positive)
+                    .or(v.compare(VectorOperators.LT, 0f).andNot(positive));
+            FloatVector.fromArray(F, sum, i).add(zero.blend(v, agree)).intoArray(sum, i);
+            FloatVector.fromArray(F, wsum, i).add(zero.blend(vw, agree)).intoArray(wsum, i);
+        }
+        for (; i < n; i++) {
+            float v = x[i];
+            boolean agree = total[i] >= 0f ? v > 0f : v < 0f;
+            sum[i] = sum[i] + (agree ? v : 0f);
+            wsum[i] = wsum[i] + (agree ? w : 0f);
+        }
+    }
+
+    @Override
     public void abs(float[] out, float[] a, int n) {
         int i = 0;
         for (int bound = I.loopBound(n); i < bound; i += L) {

@@ -1,5 +1,7 @@
 package dev.amalgam.merge.sparsify;
 
+import dev.amalgam.kernel.Kernels;
+
 /**
  * TIES sign election and the disjoint merge (Yadav et al., "TIES-Merging: Resolving Interference When Merging
  * Models", arXiv:2306.01708; compat.md §1.3). Per element the majority sign is the sign of the sum of the
@@ -7,6 +9,8 @@ package dev.amalgam.merge.sparsify;
  * non-zero and has that sign. Written chunk-wise over plain arrays so it can later get a SIMD twin.
  */
 public final class SignConsensus {
+    private static final Kernels KERNELS = Kernels.active();
+
     private SignConsensus() {
     }
 
@@ -62,14 +66,7 @@ public final class SignConsensus {
         java.util.Arrays.fill(mixed, 0, n, 0f);
         java.util.Arrays.fill(div, 0, n, 0f);
         for (int m = 0; m < models; m++) {
-            float[] row = wd[m];
-            float w = weights[m];
-            for (int e = 0; e < n; e++) {
-                float x = row[e];
-                boolean agree = total[e] >= 0f ? x > 0f : x < 0f;
-                mixed[e] += agree ? x : 0f;
-                div[e] += agree ? w : 0f;
-            }
+            KERNELS.agreeSum(mixed, div, total, wd[m], weights[m], n);
         }
         for (int e = 0; e < n; e++) {
             div[e] = div[e] == 0f ? 1f : div[e];
