@@ -85,6 +85,13 @@ public interface Kernels {
      */
     void agreeSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n);
 
+    /**
+     * The counter-based random drop of DARE ({@code merge.random.CounterRandom}'s stream): with {@code z} the
+     * SplitMix64 finalizer of {@code key + 0x9E3779B97F4A7C15L · (counter + i + 1)} (64-bit wrapping arithmetic),
+     * {@code values[i]} is kept when {@code (z >>> 11) < limit} and set to +0.0 otherwise.
+     */
+    void keepIfHashBelow(float[] values, int n, long key, long counter, long limit);
+
     // ---- reductions (float64) ----
 
     /** Σ a[i]·b[i] in float64 (products are exact in float64). */

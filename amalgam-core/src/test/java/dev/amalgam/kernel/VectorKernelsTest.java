@@ -207,6 +207,18 @@ class VectorKernelsTest {
         assertSameBits(out[1], out[3], "agreeSum wsum n=" + n, true);
     }
 
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void hashMaskMatches(int n) {
+        for (long limit : new long[]{1L << 52, 0, 1L << 53, 123_456_789_012_345L}) {
+            float[] s = values(n, 8 + n);
+            float[] v = s.clone();
+            SCALAR.keepIfHashBelow(s, n, 0x5DEECE66DL * n, -3L + n, limit);
+            VECTOR.keepIfHashBelow(v, n, 0x5DEECE66DL * n, -3L + n, limit);
+            assertSameBits(s, v, "keepIfHashBelow n=" + n + " limit=" + limit, true);
+        }
+    }
+
     private static float[] run(Kernels k, String op, float[] a, float[] b, float[] c, int n) {
         float[] out = b.clone();
         switch (op) {

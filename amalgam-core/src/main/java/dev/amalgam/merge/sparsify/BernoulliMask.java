@@ -21,18 +21,9 @@ public record BernoulliMask(CounterRandom rng, double density) implements Sparse
         return new BernoulliMask(rng, density);
     }
 
-    /**
-     * Branch-free (at density 0.5 a per-element branch mispredicts half the time). {@code uniform(i) < density}
-     * is decided on the integers: {@code uniform(i) = u·2⁻⁵³} exactly for the 53-bit integer {@code u}, and for an
-     * integer {@code u}, {@code u < density·2⁵³ ⟺ u < ⌈density·2⁵³⌉} (the product is exact: a power-of-two scale).
-     * So the mask is bit for bit that of {@link CounterRandom#bernoulli}.
-     */
+    /** Vectorized and branch-free ({@link CounterRandom#keepBernoulli}): the same mask as drawing each element. */
     @Override
     public void apply(float[] values, int n, long offset) {
-        long limit = (long) Math.ceil(density * 0x1p53);
-        for (int e = 0; e < n; e++) {
-            long u = rng.bits(offset + e) >>> 11;
-            values[e] = u < limit ? values[e] : 0f;
-        }
+        rng.keepBernoulli(values, n, offset, density);
     }
 }
