@@ -44,24 +44,35 @@ public final class MagnitudeSelection {
         }
         long needInBucket = k - above;
         final int bucket = hb;
-        long[] low = new long[LOW_BUCKETS];
+        // one spare counter: elements outside the bucket are counted there, so the loop needs no branch (a large
+        // share of a bf16 task vector can share the threshold's bucket, which makes a branch a coin flip)
+        long[] low = new long[LOW_BUCKETS + 1];
         long inBucket = high[bucket];
         // Pass 2 also remembers where the bucket's elements are (when few enough), so ties at the threshold are
         // resolved from that list instead of a third pass over the inputs. bf16 task vectors take few distinct
         // values, so such ties are the rule rather than the exception.
         boolean remember = inBucket <= MAX_REMEMBERED && numel <= Integer.MAX_VALUE;
-        int[] where = remember ? new int[(int) inBucket] : null;
-        char[] lowBits = remember ? new char[(int) inBucket] : null;
+        // one spare slot each: every element is written at the next free position, which only advances for
+        // elements of the bucket
+        int[] where = remember ? new int[(int) inBucket + 1] : null;
+        char[] lowBits = remember ? new char[(int) inBucket + 1] : null;
         int[] seen = {0};
         Chunks.forEach(src, numel, (v, n, off) -> {
-            for (int e = 0; e < n; e++) {
-                int bits = TopK.magnitudeBits(v[e]);
-                if (bits >>> 16 == bucket) {
-                    low[bits & 0xFFFF]++;
-                    if (remember) {
-                        where[seen[0]] = (int) (off + e);
-                        lowBits[seen[0]++] = (char) bits;
-                    }
+            if (remember) {
+                int next = seen[0];
+                for (int e = 0; e < n; e++) {
+                    int bits = TopK.magnitudeBits(v[e]);
+                    int in = bits >>> 16 == bucket ? 1 : 0;
+                    low[in == 1 ? bits & 0xFFFF : LOW_BUCKETS]++;
+                    where[next] = (int) (off + e);
+                    lowBits[next] = (char) bits;
+                    next += in;
+                }
+                seen[0] = next;
+            } else {
+                for (int e = 0; e < n; e++) {
+                    int bits = TopK.magnitudeBits(v[e]);
+                    low[bits >>> 16 == bucket ? bits & 0xFFFF : LOW_BUCKETS]++;
                 }
             }
             return true;
@@ -78,7 +89,7 @@ public final class MagnitudeSelection {
         }
         if (remember) {
             long found = 0;
-            for (int c = 0; c < where.length; c++) {
+            for (int c = 0; c < seen[0]; c++) {
                 if (lowBits[c] == lb && ++found == tiesKept) {
                     return new TopK(k, threshold, where[c]);
                 }
