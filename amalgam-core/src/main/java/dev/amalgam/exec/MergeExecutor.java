@@ -129,7 +129,8 @@ public final class MergeExecutor {
         MemoryBudget budget = new MemoryBudget(opts.memoryLimit());
         List<JobRun.Part> parts = new ArrayList<>();
         boolean warnedOversized = false;
-        for (TensorJob job : JobOrder.byInputLocality(plan.jobs())) {
+        for (TensorJob job : JobOrder.dominantFirst(JobOrder.byInputLocality(plan.jobs()), opts.threads(),
+                opts.splitElements())) {
             OpenShard shard = shardOf.get(job.outputName());
             JobRun run = new JobRun(plan, job, shard.writer(), state, warnings, () -> {
                 shard.tensorWritten();

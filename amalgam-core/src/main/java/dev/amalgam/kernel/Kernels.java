@@ -78,6 +78,20 @@ public interface Kernels {
     /** {@code out[i] = |a[i]|}. */
     void abs(float[] out, float[] a, int n);
 
+    /**
+     * One model's step of the TIES disjoint sum (compat.md §1.3): with {@code agree = total[i] >= 0 ? x[i] > 0 :
+     * x[i] < 0} (the value is non-zero, not NaN, and has the majority's sign), {@code sum[i] = sum[i] + (agree ?
+     * x[i] : 0)} and {@code wsum[i] = wsum[i] + (agree ? w : 0)}.
+     */
+    void agreeSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n);
+
+    /**
+     * The counter-based random drop of DARE ({@code merge.random.CounterRandom}'s stream): with {@code z} the
+     * SplitMix64 finalizer of {@code key + 0x9E3779B97F4A7C15L · (counter + i + 1)} (64-bit wrapping arithmetic),
+     * {@code values[i]} is kept when {@code (z >>> 11) < limit} and set to +0.0 otherwise.
+     */
+    void keepIfHashBelow(float[] values, int n, long key, long counter, long limit);
+
     // ---- reductions (float64) ----
 
     /** Σ a[i]·b[i] in float64 (products are exact in float64). */

@@ -135,6 +135,27 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void agreeSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = x[i];
+            boolean agree = total[i] >= 0f ? v > 0f : v < 0f;
+            sum[i] = sum[i] + (agree ? v : 0f);
+            wsum[i] = wsum[i] + (agree ? w : 0f);
+        }
+    }
+
+    @Override
+    public void keepIfHashBelow(float[] values, int n, long key, long counter, long limit) {
+        for (int i = 0; i < n; i++) {
+            long z = key + 0x9E3779B97F4A7C15L * (counter + i + 1);
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            z = z ^ (z >>> 31);
+            values[i] = (z >>> 11) < limit ? values[i] : 0f;
+        }
+    }
+
+    @Override
     public void abs(float[] out, float[] a, int n) {
         for (int i = 0; i < n; i++) {
             out[i] = Math.abs(a[i]);

@@ -6,6 +6,7 @@ import java.nio.ByteOrder;
 import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.LongVector;
 import jdk.incubator.vector.ShortVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
@@ -29,6 +30,10 @@ public final class VectorKernels implements Kernels {
     /** Reductions: 8 floats widen into two 4-lane double vectors, the 8 partial sums of the reference. */
     private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
     private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
+    /** Random masks: one long lane per float lane, the floats in a vector of half the width. */
+    private static final VectorSpecies<Long> LG = LongVector.SPECIES_PREFERRED;
+    private static final VectorSpecies<Float> FH =
+            VectorSpecies.of(float.class, VectorShape.forBitSize(LG.vectorBitSize() / 2));
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** The reference, for dtypes without a vector path and for the tails of loops. */
@@ -235,6 +240,51 @@ public final class VectorKernels implements Kernels {
                 acc = acc + w[k] * xs[k][i];
             }
             out[i] = acc;
+        }
+    }
+
+    @Override
+    public void agreeSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector vw = FloatVector.broadcast(F, w);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            // NaN compares false everywhere, as in the scalar twin: a NaN total counts as negative
+            VectorMask<Float> positive = FloatVector.fromArray(F, total, i).compare(VectorOperators.GE, 0f);
+            VectorMask<Float> agree = v.compare(VectorOperators.GT, 0f).and(positive)
+                    .or(v.compare(VectorOperators.LT, 0f).andNot(positive));
+            FloatVector.fromArray(F, sum, i).add(zero.blend(v, agree)).intoArray(sum, i);
+            FloatVector.fromArray(F, wsum, i).add(zero.blend(vw, agree)).intoArray(wsum, i);
+        }
+        for (; i < n; i++) {
+            float v = x[i];
+            boolean agree = total[i] >= 0f ? v > 0f : v < 0f;
+            sum[i] = sum[i] + (agree ? v : 0f);
+            wsum[i] = wsum[i] + (agree ? w : 0f);
+        }
+    }
+
+    @Override
+    public void keepIfHashBelow(float[] values, int n, long key, long counter, long limit) {
+        int lanes = LG.length();
+        LongVector iota = LongVector.zero(LG).addIndex(1);
+        FloatVector zero = FloatVector.zero(FH);
+        int i = 0;
+        for (int bound = LG.loopBound(n); i < bound; i += lanes) {
+            LongVector z = iota.add(counter + i + 1).mul(0x9E3779B97F4A7C15L).add(key);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
+            z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
+            VectorMask<Float> drop = z.lanewise(VectorOperators.LSHR, 11).compare(VectorOperators.GE, limit).cast(FH);
+            FloatVector.fromArray(FH, values, i).blend(zero, drop).intoArray(values, i);
+        }
+        for (; i < n; i++) {
+            long z = key + 0x9E3779B97F4A7C15L * (counter + i + 1);
+            z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+            z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+            z = z ^ (z >>> 31);
+            values[i] = (z >>> 11) < limit ? values[i] : 0f;
         }
     }
 

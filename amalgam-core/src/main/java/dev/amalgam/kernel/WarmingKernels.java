@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 final class WarmingKernels implements Kernels {
     /** The operations that are warmed separately, most used first. */
     enum Op { BF16_DECODE, WEIGHTED_SUM, DIVIDE, BF16_ENCODE, F16_DECODE, F16_ENCODE, SCALE, AXPY, ADD, SUB, MUL, LERP,
-        BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS }
+        BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK }
 
     private static final Op[] OPS = Op.values();
 
@@ -139,6 +139,16 @@ final class WarmingKernels implements Kernels {
     @Override
     public void weightedSum(float[] out, float[][] xs, float[] w, int count, int n) {
         k(Op.WEIGHTED_SUM).weightedSum(out, xs, w, count, n);
+    }
+
+    @Override
+    public void agreeSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
+        k(Op.AGREE_SUM).agreeSum(sum, wsum, total, x, w, n);
+    }
+
+    @Override
+    public void keepIfHashBelow(float[] values, int n, long key, long counter, long limit) {
+        k(Op.HASH_MASK).keepIfHashBelow(values, n, key, counter, limit);
     }
 
     @Override

@@ -98,8 +98,8 @@ class StreamingExecutorTest {
             TensorJob embed = plan.jobs().stream().filter(j -> j.outputName().equals("model.embed_tokens.weight"))
                     .findFirst().orElseThrow();
             assertThat(embed.numel()).isEqualTo(256 * 64);
-            assertThat(new JobRun(plan, embed, null, w -> { }, () -> { }).parts(1000)).hasSize(17);
-            assertThat(new JobRun(plan, embed, null, w -> { }, () -> { }).parts(1 << 22)).hasSize(1);
+            assertThat(new JobRun(plan, embed, null, null, w -> { }, () -> { }).parts(1000)).hasSize(17);
+            assertThat(new JobRun(plan, embed, null, null, w -> { }, () -> { }).parts(1 << 22)).hasSize(1);
         }
     }
 

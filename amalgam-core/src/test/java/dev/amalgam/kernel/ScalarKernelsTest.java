@@ -39,6 +39,18 @@ class ScalarKernelsTest {
     }
 
     @Test
+    void tiesAgreementSumByHand() {
+        // majority +, +, -, -, -0 (counts as +), NaN (counts as -)
+        float[] total = {2, 2, -1, -1, -0f, Float.NaN};
+        float[] x = {3, -3, -2, 0, 4, -5};
+        float[] sum = {1, 1, 1, 1, 1, 1};
+        float[] wsum = {0, 0, 0, 0, 0, 0};
+        k.agreeSum(sum, wsum, total, x, 0.5f, 6);
+        assertThat(sum).containsExactly(4f, 1f, -1f, 1f, 5f, -4f);
+        assertThat(wsum).containsExactly(0.5f, 0f, 0.5f, 0f, 0.5f, 0.5f);
+    }
+
+    @Test
     void reductionsByHandInFloat64() {
         float[] a = {1, 2, 3, -4, 5, 6, 7, 8, 9, 10};
         float[] b = {4, 5, 6, 1, 1, 1, 1, 1, 1, 0.5f};

@@ -186,6 +186,39 @@ class VectorKernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void tiesAgreementSumMatches(int n) {
+        float[] total = values(n, 4 + n);
+        float[] x = values(n, 5 + n);
+        for (int i = 0; i < n; i += 3) {
+            total[i] = -x[i]; // disagreeing signs, and x's specials against both signs
+        }
+        float[][] out = new float[4][];
+        int j = 0;
+        for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+            float[] sum = values(n, 6 + n);
+            float[] wsum = values(n, 7 + n);
+            k.agreeSum(sum, wsum, total, x, 0.7f, n);
+            out[j++] = sum;
+            out[j++] = wsum;
+        }
+        assertSameBits(out[0], out[2], "agreeSum sum n=" + n, true);
+        assertSameBits(out[1], out[3], "agreeSum wsum n=" + n, true);
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void hashMaskMatches(int n) {
+        for (long limit : new long[]{1L << 52, 0, 1L << 53, 123_456_789_012_345L}) {
+            float[] s = values(n, 8 + n);
+            float[] v = s.clone();
+            SCALAR.keepIfHashBelow(s, n, 0x5DEECE66DL * n, -3L + n, limit);
+            VECTOR.keepIfHashBelow(v, n, 0x5DEECE66DL * n, -3L + n, limit);
+            assertSameBits(s, v, "keepIfHashBelow n=" + n + " limit=" + limit, true);
+        }
+    }
+
     private static float[] run(Kernels k, String op, float[] a, float[] b, float[] c, int n) {
         float[] out = b.clone();
         switch (op) {

@@ -107,7 +107,7 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
     }
 
     /** One model's task vector, ready for the final pass: its sparsity mask, rescale factor and weight. */
-    private record Prepared(ValueSource delta, SparseMask mask, float scale, float weight) {
+    private record Prepared(int input, ValueSource delta, SparseMask mask, float scale, float weight) {
     }
 
     @Override
@@ -129,6 +129,7 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
         float[] mixed = new float[chunk];
         float[] div = new float[chunk];
         float[] out = new float[chunk];
+        float[] total = new float[chunk];
         for (long off = 0; off < numel; off += chunk) {
             int n = (int) Math.min(chunk, numel - off);
             inputs.read(base, off, b, 0, n);
@@ -139,13 +140,15 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
             }
             for (int k = 0; k < m; k++) {
                 Prepared p = models.get(k);
-                p.delta().read(off, wd[k], n);
+                // δ = x − b with the base chunk already read: the same float32 subtraction as TaskVectorSource
+                inputs.read(p.input(), off, wd[k], 0, n);
+                TaskVectorKernels.subtract(wd[k], b, n);
                 p.mask().apply(wd[k], n, off);
                 TaskVectorKernels.scale(wd[k], n, p.scale());
                 TaskVectorKernels.scale(wd[k], n, p.weight());
             }
             if (variant.signConsensus()) {
-                SignConsensus.disjointSum(wd, weights, m, n, mixed, div);
+                SignConsensus.disjointSum(wd, weights, m, n, mixed, div, total);
             } else {
                 SignConsensus.plainSum(wd, weights, m, n, mixed, div);
             }
@@ -174,7 +177,7 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
             SparseMask mask = variant.sparsification().mask(delta, shape, p.number("density", 1.0),
                     p.number("gamma", 0.01), p.number("epsilon", 0.15), tensorStream.substream(i));
             float scale = rescale ? (float) L1Rescale.factor(delta, numel, mask) : 1f;
-            models.add(new Prepared(delta, mask, scale, (float) p.number("weight")));
+            models.add(new Prepared(i, delta, mask, scale, (float) p.number("weight")));
         }
         return models;
     }

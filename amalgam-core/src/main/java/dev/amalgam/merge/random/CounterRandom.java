@@ -1,5 +1,6 @@
 package dev.amalgam.merge.random;
 
+import dev.amalgam.kernel.Kernels;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -10,6 +11,8 @@ import java.nio.charset.StandardCharsets;
  * per-tensor key combined with the element index, which passes BigCrush for sequential counters.
  */
 public final class CounterRandom {
+    private static final Kernels KERNELS = Kernels.active();
+
     private final long key;
 
     /** A stream for one tensor: keyed by the merge seed and the output tensor's name. */
@@ -43,6 +46,17 @@ public final class CounterRandom {
     /** True with probability {@code p} for counter {@code i} (a Bernoulli draw). */
     public boolean bernoulli(long i, double p) {
         return uniform(i) < p;
+    }
+
+    /**
+     * Zeroes {@code values[e]} unless {@code bernoulli(first + e, p)}, for {@code e < n}, with the vector kernels:
+     * {@code uniform(i) = u·2⁻⁵³} exactly for the 53-bit integer {@code u = bits(i) >>> 11}, and for an integer
+     * {@code u}, {@code u·2⁻⁵³ < p ⟺ u < ⌈p·2⁵³⌉} (the product is exact: a power-of-two scale), so this keeps
+     * exactly the elements the per-element draw keeps (a NaN p keeps none, as the comparison does).
+     */
+    public void keepBernoulli(float[] values, int n, long first, double p) {
+        long limit = (long) Math.ceil(p * 0x1p53);
+        KERNELS.keepIfHashBelow(values, n, key, first, limit);
     }
 
     static long mix(long z) {

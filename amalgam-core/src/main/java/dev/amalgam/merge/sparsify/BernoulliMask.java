@@ -21,12 +21,9 @@ public record BernoulliMask(CounterRandom rng, double density) implements Sparse
         return new BernoulliMask(rng, density);
     }
 
+    /** Vectorized and branch-free ({@link CounterRandom#keepBernoulli}): the same mask as drawing each element. */
     @Override
     public void apply(float[] values, int n, long offset) {
-        for (int e = 0; e < n; e++) {
-            if (!rng.bernoulli(offset + e, density)) {
-                values[e] = 0f;
-            }
-        }
+        rng.keepBernoulli(values, n, offset, density);
     }
 }

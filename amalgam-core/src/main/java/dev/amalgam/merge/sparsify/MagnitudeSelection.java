@@ -16,6 +16,8 @@ package dev.amalgam.merge.sparsify;
 public final class MagnitudeSelection {
     private static final int HIGH_BUCKETS = 1 << 15;
     private static final int LOW_BUCKETS = 1 << 16;
+    /** At most this many positions of the threshold bucket are remembered in pass 2 (6 bytes each: 24 MiB). */
+    private static final long MAX_REMEMBERED = 1 << 22;
 
     private MagnitudeSelection() {
     }
@@ -42,12 +44,35 @@ public final class MagnitudeSelection {
         }
         long needInBucket = k - above;
         final int bucket = hb;
-        long[] low = new long[LOW_BUCKETS];
+        // one spare counter: elements outside the bucket are counted there, so the loop needs no branch (a large
+        // share of a bf16 task vector can share the threshold's bucket, which makes a branch a coin flip)
+        long[] low = new long[LOW_BUCKETS + 1];
+        long inBucket = high[bucket];
+        // Pass 2 also remembers where the bucket's elements are (when few enough), so ties at the threshold are
+        // resolved from that list instead of a third pass over the inputs. bf16 task vectors take few distinct
+        // values, so such ties are the rule rather than the exception.
+        boolean remember = inBucket <= MAX_REMEMBERED && numel <= Integer.MAX_VALUE;
+        // one spare slot each: every element is written at the next free position, which only advances for
+        // elements of the bucket
+        int[] where = remember ? new int[(int) inBucket + 1] : null;
+        char[] lowBits = remember ? new char[(int) inBucket + 1] : null;
+        int[] seen = {0};
         Chunks.forEach(src, numel, (v, n, off) -> {
-            for (int e = 0; e < n; e++) {
-                int bits = TopK.magnitudeBits(v[e]);
-                if (bits >>> 16 == bucket) {
-                    low[bits & 0xFFFF]++;
+            if (remember) {
+                int next = seen[0];
+                for (int e = 0; e < n; e++) {
+                    int bits = TopK.magnitudeBits(v[e]);
+                    int in = bits >>> 16 == bucket ? 1 : 0;
+                    low[in == 1 ? bits & 0xFFFF : LOW_BUCKETS]++;
+                    where[next] = (int) (off + e);
+                    lowBits[next] = (char) bits;
+                    next += in;
+                }
+                seen[0] = next;
+            } else {
+                for (int e = 0; e < n; e++) {
+                    int bits = TopK.magnitudeBits(v[e]);
+                    low[bits >>> 16 == bucket ? bits & 0xFFFF : LOW_BUCKETS]++;
                 }
             }
             return true;
@@ -61,6 +86,14 @@ public final class MagnitudeSelection {
         long tiesKept = needInBucket - aboveInBucket;
         if (tiesKept == low[lb]) {
             return new TopK(k, threshold, Long.MAX_VALUE);
+        }
+        if (remember) {
+            long found = 0;
+            for (int c = 0; c < seen[0]; c++) {
+                if (lowBits[c] == lb && ++found == tiesKept) {
+                    return new TopK(k, threshold, where[c]);
+                }
+            }
         }
         return new TopK(k, threshold, nthIndexOf(src, numel, threshold, tiesKept));
     }

@@ -1,5 +1,7 @@
 package dev.amalgam.merge.sparsify;
 
+import dev.amalgam.kernel.Kernels;
+
 /**
  * TIES sign election and the disjoint merge (Yadav et al., "TIES-Merging: Resolving Interference When Merging
  * Models", arXiv:2306.01708; compat.md §1.3). Per element the majority sign is the sign of the sum of the
@@ -7,6 +9,8 @@ package dev.amalgam.merge.sparsify;
  * non-zero and has that sign. Written chunk-wise over plain arrays so it can later get a SIMD twin.
  */
 public final class SignConsensus {
+    private static final Kernels KERNELS = Kernels.active();
+
     private SignConsensus() {
     }
 
@@ -30,19 +34,42 @@ public final class SignConsensus {
      * deltas {@code wd}.
      */
     public static void disjointSum(float[][] wd, float[] weights, int models, int n, float[] mixed, float[] div) {
+        disjointSum(wd, weights, models, n, mixed, div, new float[n]);
+    }
+
+    /**
+     * {@link #disjointSum(float[][], float[], int, int, float[], float[])} with a caller's scratch row of at
+     * least {@code n} floats. Model-major and without data-dependent branches (at density 0.5 each agreement test
+     * is a coin flip a branch predictor loses half the time). Adding {@code +0.0} where a model does not agree is
+     * the identity here, so the bits are those of summing only the agreeing values in model order: both sums start
+     * at +0.0 and can reach −0.0 only by adding −0.0, which never happens (an agreeing value is non-zero; a
+     * non-agreeing one adds +0.0; a weight of −0.0 added to +0.0 gives +0.0).
+     */
+    public static void disjointSum(float[][] wd, float[] weights, int models, int n, float[] mixed, float[] div,
+                                   float[] total) {
+        if (models == 0) {
+            java.util.Arrays.fill(mixed, 0, n, 0f);
+            java.util.Arrays.fill(div, 0, n, 1f);
+            return;
+        }
+        // the majority sign: ((0 + wd₀) + wd₁) + … in model order, as majorityPositive
+        float[] first = wd[0];
         for (int e = 0; e < n; e++) {
-            boolean positive = majorityPositive(wd, models, e);
-            float sum = 0f;
-            float wsum = 0f;
-            for (int m = 0; m < models; m++) {
-                float x = wd[m][e];
-                if (agrees(x, positive)) {
-                    sum += x;
-                    wsum += weights[m];
-                }
+            total[e] = 0f + first[e];
+        }
+        for (int m = 1; m < models; m++) {
+            float[] row = wd[m];
+            for (int e = 0; e < n; e++) {
+                total[e] += row[e];
             }
-            mixed[e] = sum;
-            div[e] = wsum == 0f ? 1f : wsum;
+        }
+        java.util.Arrays.fill(mixed, 0, n, 0f);
+        java.util.Arrays.fill(div, 0, n, 0f);
+        for (int m = 0; m < models; m++) {
+            KERNELS.agreeSum(mixed, div, total, wd[m], weights[m], n);
+        }
+        for (int e = 0; e < n; e++) {
+            div[e] = div[e] == 0f ? 1f : div[e];
         }
     }
 

@@ -39,4 +39,21 @@ class CounterRandomTest {
         }
         assertThat(r.substream(0).uniform(5)).isNotEqualTo(r.substream(1).uniform(5));
     }
+
+    @ParameterizedTest
+    @ValueSource(doubles = {0.5, 0.1, 0.9, 1e-9, 0.999999999, 0.0, 1.0, Double.NaN})
+    void vectorizedMaskKeepsExactlyTheElementsThePerElementDrawKeeps(double p) {
+        CounterRandom rng = new CounterRandom(42, "model.layers.0.mlp.up_proj.weight").substream(2);
+        int n = 1000 + 13;
+        long first = 5_000_000_017L;
+        float[] values = new float[n];
+        for (int e = 0; e < n; e++) {
+            values[e] = e + 1;
+        }
+        rng.keepBernoulli(values, n, first, p);
+        for (int e = 0; e < n; e++) {
+            float expected = rng.bernoulli(first + e, p) ? e + 1 : 0f;
+            assertThat(values[e]).as("element %d, p %s", e, p).isEqualTo(expected);
+        }
+    }
 }
