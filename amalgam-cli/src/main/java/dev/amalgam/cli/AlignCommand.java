@@ -7,8 +7,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code amalgam align REFERENCE MODEL OUT_PATH}: Git Re-Basin weight matching (methods.md §6). */
 @Command(name = "align", mixinStandardHelpOptions = true, sortOptions = false,
@@ -43,12 +41,10 @@ final class AlignCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Spec
-    CommandSpec spec;
 
     @Override
     public Integer call() {
-        Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), common.quiet);
+        Console console = common.console();
         var locator = common.locator(null);
         Path ref = locator.locate(reference, null, "REFERENCE model");
         Path mod = locator.locate(model, null, "MODEL");

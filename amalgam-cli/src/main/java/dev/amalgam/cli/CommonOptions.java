@@ -40,6 +40,11 @@ final class CommonOptions {
         return root instanceof Main m ? m.env : System.getenv();
     }
 
+    /** The command's output and error streams (picocli's, so tests can capture them), honouring {@code --quiet}. */
+    Console console() {
+        return new Console(mixee.commandLine().getOut(), mixee.commandLine().getErr(), quiet);
+    }
+
     HfCache cache() {
         return transformersCache != null ? new HfCache(transformersCache) : HfCache.fromEnvironment(env());
     }

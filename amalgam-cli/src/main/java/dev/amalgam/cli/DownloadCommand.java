@@ -11,8 +11,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code amalgam download ORG/NAME[@REV]}: fetch a repository into the shared Hugging Face cache. */
 @Command(name = "download", mixinStandardHelpOptions = true,
@@ -36,12 +34,10 @@ final class DownloadCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Spec
-    CommandSpec spec;
 
     @Override
     public Integer call() {
-        Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), common.quiet);
+        Console console = common.console();
         ModelReference ref;
         try {
             ref = ModelReference.parsePath(repo, repo, "repository");

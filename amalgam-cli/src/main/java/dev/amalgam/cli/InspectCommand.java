@@ -10,8 +10,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code amalgam inspect MODEL}: a model's tensors, size and inferred architecture, from headers only. */
 @Command(name = "inspect", mixinStandardHelpOptions = true,
@@ -26,12 +24,10 @@ final class InspectCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Spec
-    CommandSpec spec;
 
     @Override
     public Integer call() {
-        Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), common.quiet);
+        Console console = common.console();
         String path = model;
         String revision = null;
         int at = model.lastIndexOf('@');

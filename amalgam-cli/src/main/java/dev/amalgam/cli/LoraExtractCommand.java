@@ -98,7 +98,7 @@ final class LoraExtractCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), common.quiet);
+        Console console = common.console();
         if (gpu || device != null && !device.equals("cpu")) {
             console.note("note: GPU and loading options of mergekit-extract-lora do not apply to Amalgam (it runs on"
                     + " the CPU over memory-mapped safetensors); ignored");

@@ -76,7 +76,7 @@ final class LoraMergeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), common.quiet);
+        Console console = common.console();
         CombinationType t = CombinationType.byName(type);
         double[] w = new double[adapters.size()];
         if (weights == null) {

@@ -17,8 +17,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code amalgam merge CONFIG OUT_PATH}: mergekit-yaml's command, with its CPU-relevant options. */
 @Command(name = "merge", mixinStandardHelpOptions = true, sortOptions = false,
@@ -105,12 +103,10 @@ final class MergeCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Spec
-    CommandSpec spec;
 
     @Override
     public Integer call() {
-        Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), common.quiet);
+        Console console = common.console();
         noteIgnoredOptions(console);
         if (!safeSerialization) {
             throw new dev.amalgam.error.ConfigException("--no-safe-serialization: Amalgam writes only safetensors"

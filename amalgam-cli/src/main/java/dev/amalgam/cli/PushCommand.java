@@ -10,8 +10,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /** {@code amalgam push OUT_PATH ORG/NAME}: publish a merged model to the Hugging Face Hub. */
 @Command(name = "push", mixinStandardHelpOptions = true,
@@ -35,12 +33,10 @@ final class PushCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Spec
-    CommandSpec spec;
 
     @Override
     public Integer call() {
-        Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), common.quiet);
+        Console console = common.console();
         String summary = message == null || message.isBlank() ? "Upload merged model with Amalgam" : message;
         Map<String, byte[]> overrides = new HashMap<>();
         if (java.nio.file.Files.isDirectory(folder)) {

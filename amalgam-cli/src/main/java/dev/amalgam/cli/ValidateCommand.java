@@ -15,8 +15,6 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
 
 /**
  * {@code amalgam validate CONFIG}: everything {@code merge} checks before it starts (recipe, models, layer ranges,
@@ -34,12 +32,10 @@ final class ValidateCommand implements Callable<Integer> {
     @Mixin
     CommonOptions common;
 
-    @Spec
-    CommandSpec spec;
 
     @Override
     public Integer call() {
-        Console console = new Console(spec.commandLine().getOut(), spec.commandLine().getErr(), common.quiet);
+        Console console = common.console();
         MergeConfiguration cfg = ConfigParser.parse(config);
         try (MergePlan plan = Planner.plan(cfg, new PlanOptions(common.locator(config,
                 common.hubModels(console, "Downloading")), allowCrimes,
