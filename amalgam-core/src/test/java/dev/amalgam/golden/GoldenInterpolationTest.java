@@ -1,13 +1,7 @@
 package dev.amalgam.golden;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.amalgam.testing.GoldenCase;
 import dev.amalgam.testing.GoldenComparator;
-import dev.amalgam.testing.TestMerges;
-import dev.amalgam.testing.TestResources;
-import dev.amalgam.util.Json;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -27,25 +21,6 @@ class GoldenInterpolationTest {
     @CsvSource({"slerp, CLOSE", "nuslerp, CLOSE", "multislerp, CLOSE", "karcher, CLOSE", "model_stock, CLOSE",
             "arcee_fusion, LOOSE"})
     void matchesMergekit(String name, GoldenComparator.Mode mode) throws Exception {
-        Path golden = TestResources.golden();
-        String recipe = Files.readString(golden.resolve("configs/" + name + ".yml"));
-        Path out = tmp.resolve(name);
-        TestMerges.merge(recipe, golden, out);
-
-        Path expected = golden.resolve("out/" + name);
-        GoldenComparator.Result r = GoldenComparator.compare(expected, out, mode);
-        System.out.println("golden " + name + " (" + mode + "): " + r.report().lines().reduce((a, b) -> b).orElse(""));
-        assertThat(r.ok()).as(r.report()).isTrue();
-
-        JsonNode e = Json.MAPPER.readTree(Files.readString(expected.resolve("config.json")));
-        JsonNode a = Json.MAPPER.readTree(Files.readString(out.resolve("config.json")));
-        for (String key : new String[]{"architectures", "num_hidden_layers", "torch_dtype", "vocab_size"}) {
-            assertThat(a.get(key)).as("config.json " + key).isEqualTo(e.get(key));
-        }
-        String card = Files.readString(out.resolve("README.md"));
-        String expectedCard = Files.readString(expected.resolve("README.md"));
-        String methodLine = expectedCard.lines().filter(l -> l.startsWith("This model was merged using")).findFirst()
-                .orElseThrow();
-        assertThat(card).contains(methodLine);
+        GoldenCase.mergeAndCompare(name, mode, tmp);
     }
 }
