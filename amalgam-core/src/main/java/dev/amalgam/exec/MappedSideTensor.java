@@ -1,8 +1,8 @@
 package dev.amalgam.exec;
 
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.merge.SideTensor;
 import dev.amalgam.plan.SideLocation;
-import dev.amalgam.tensor.Conversions;
 import dev.amalgam.tensor.DType;
 import java.lang.foreign.MemorySegment;
 import java.util.Arrays;
@@ -17,6 +17,7 @@ final class MappedSideTensor implements SideTensor {
     private final MemorySegment segment;
     private final DType dtype;
     private final long storedCols;
+    private final Kernels kernels = Kernels.active();
 
     MappedSideTensor(SideLocation loc) {
         this.loc = loc;
@@ -34,20 +35,11 @@ final class MappedSideTensor implements SideTensor {
     @Override
     public void read(long offset, float[] dst, int dstOffset, int n) {
         if (storedCols < 0) {
-            Conversions.toFloat(dtype, segment, offset * dtype.byteSize(), dst, dstOffset, n);
+            kernels.toFloat(dtype, segment, offset * dtype.byteSize(), dst, dstOffset, n);
             return;
         }
-        long viewCols = loc.viewShape()[1];
-        long pos = offset;
-        int done = 0;
-        while (done < n) {
-            long row = pos / viewCols;
-            long col = pos % viewCols;
-            int run = (int) Math.min(n - done, viewCols - col);
-            Conversions.toFloat(dtype, segment, (row * storedCols + col) * dtype.byteSize(), dst, dstOffset + done, run);
-            done += run;
-            pos += run;
-        }
+        SubMatrixRuns.forEach(offset, n, loc.viewShape()[1], storedCols, (stored, done, run) ->
+                kernels.toFloat(dtype, segment, stored * dtype.byteSize(), dst, dstOffset + done, run));
     }
 
     @Override

@@ -86,20 +86,11 @@ final class MappedTensorInputs implements TensorInputs {
             }
             return;
         }
-        long viewCols = job.shape()[1];
-        long pos = offset;
-        int done = 0;
-        while (done < n) {
-            long row = pos / viewCols;
-            long col = pos % viewCols;
-            int run = (int) Math.min(n - done, viewCols - col);
-            long stored = row * storedCols[input] + col;
+        SubMatrixRuns.forEach(offset, n, job.shape()[1], storedCols[input], (stored, done, run) -> {
             kernels.toFloat(dt, segments[input], stored * dt.byteSize(), dst, dstOffset + done, run);
             if (transform != null) {
                 transform.apply(stored, dst, dstOffset + done, run);
             }
-            done += run;
-            pos += run;
-        }
+        });
     }
 }
