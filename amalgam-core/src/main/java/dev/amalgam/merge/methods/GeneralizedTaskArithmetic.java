@@ -77,10 +77,6 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
             return "merge method " + variant.name() + " needs a base model (task vectors are taken against it);"
                     + " add `base_model: <model>` to the recipe";
         }
-        String notNumeric = NumericParams.check(info, ctx);
-        if (notNumeric != null) {
-            return notNumeric;
-        }
         if (!variant.usesEpsilon()) {
             return null;
         }

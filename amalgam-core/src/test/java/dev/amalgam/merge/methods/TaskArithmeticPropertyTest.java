@@ -221,17 +221,6 @@ class TaskArithmeticPropertyTest {
                 .base(new float[4]).validate()).isNull();
     }
 
-    @Test
-    void nonNumericParametersAreRejectedBeforeWork() {
-        assertThat(MethodHarness.of(method("ties")).model(new float[4], "weight", 1.0, "density", "abc")
-                .base(new float[4]).validate()).contains("parameter 'density' of model 'model0' must be a number",
-                "got 'abc'");
-        assertThat(MethodHarness.of(method("ties")).model(new float[4], "weight", 1.0).base(new float[4])
-                .global("normalize", "maybe").validate()).contains("parameter 'normalize' must be true or false");
-        assertThat(MethodHarness.of(method("sce")).model(new float[4]).base(new float[4])
-                .global("select_topk", "half").validate()).contains("'select_topk'", "a number");
-    }
-
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"task_arithmetic", "ties", "dare_ties", "breadcrumbs_ties", "della_linear", "sce"})
     void aBaseModelIsRequired(String name) {

@@ -131,6 +131,41 @@ class TaskArithmeticRecipeTest {
                 .hasMessageContaining("model.embed_tokens.weight").hasMessageContaining("smaller than the base");
     }
 
+    /** Non-numeric values are refused by the planner's type check, naming the parameter, before any work. */
+    @Test
+    void nonNumericParametersAreRejectedBeforeWork() throws Exception {
+        models();
+        assertThatThrownBy(() -> TestMerges.plan("""
+                merge_method: ties
+                base_model: base
+                models:
+                  - model: ft
+                    parameters: {weight: 1, density: abc}
+                """, tmp).close())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("parameter 'density' of merge method ties"
+                        + " must be a number (or true/false), found the string 'abc'");
+        assertThatThrownBy(() -> TestMerges.plan("""
+                merge_method: ties
+                base_model: base
+                models:
+                  - model: ft
+                    parameters: {weight: 1}
+                parameters: {normalize: maybe}
+                """, tmp).close())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("parameter 'normalize' of merge method"
+                        + " ties must be a number (or true/false), found the string 'maybe'");
+        assertThatThrownBy(() -> TestMerges.plan("""
+                merge_method: sce
+                base_model: base
+                models:
+                  - model: ft
+                    parameters: {weight: 1}
+                parameters: {select_topk: half}
+                """, tmp).close())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("parameter 'select_topk' of merge method"
+                        + " sce must be a number (or true/false), found the string 'half'");
+    }
+
     @Test
     void aRecipeWithoutABaseModelIsRejectedBeforeWork() throws Exception {
         models();
