@@ -73,11 +73,6 @@ abstract class ServerStep implements MergeMethod, SideInputMethod {
         if (p != null) {
             return p;
         }
-        Object state = ctx.params().values().get(STATE_PARAM);
-        if (state != null && !(state instanceof String)) {
-            return info().name() + ": optimizer_state must be the path of the previous round's "
-                    + "optimizer_state.safetensors, got " + state;
-        }
         String h = checkHyperparameters(ctx.params());
         return h == null ? null : info().name() + ": " + h;
     }
