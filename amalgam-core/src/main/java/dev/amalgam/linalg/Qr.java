@@ -26,11 +26,21 @@ public final class Qr {
     }
 
     /**
-     * n orthonormal columns spanning the column space of A (m×n, m ≥ n): the Q of the thin QR. EJML's Householder
-     * QR gives up on exactly dependent or zero columns; the left singular vectors are then used instead (they
-     * span the same space, completed by arbitrary orthonormal directions).
+     * n orthonormal columns spanning the column space of A (m×n, m ≥ n). By {@link CholeskyQr} (matrix products
+     * only) when A is conditioned well enough for it, else the Q of EJML's Householder QR; that gives up on
+     * exactly dependent or zero columns, and the left singular vectors are then used instead (they span the same
+     * space, completed by arbitrary orthonormal directions).
      */
     public static DMatrix orthonormalBasis(DMatrix a) {
+        if (a.rows() < a.cols()) {
+            throw new IllegalArgumentException("an orthonormal basis of the columns needs rows ≥ columns, got " + a);
+        }
+        if (a.cols() > 0) {
+            DMatrix q = CholeskyQr.orthonormalBasis(a);
+            if (q != null) {
+                return q;
+            }
+        }
         Factors f = tryThin(a);
         return f != null ? f.q() : Svd.thin(a).u();
     }

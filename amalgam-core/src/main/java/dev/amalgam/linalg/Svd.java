@@ -54,15 +54,27 @@ public final class Svd {
         return s;
     }
 
+    /** Below this min(m, n) the exact top-k SVD always takes EJML's SVD: cheap, and no accuracy check needed. */
+    static final int GRAM_ROUTE_MIN_RANK = 128;
+
     /**
-     * The top-{@code k} SVD: exact ({@link #thin} then truncated) or randomized ({@link RandomizedSvd}) as
-     * {@code options} and the {@value TruncatedSvdOptions#FORCE_EXACT_PROPERTY} system property decide.
+     * The top-{@code k} SVD: exact or randomized ({@link RandomizedSvd}) as {@code options} and the
+     * {@value TruncatedSvdOptions#FORCE_EXACT_PROPERTY} system property decide. The exact one is deterministic
+     * float64: from the Gram matrix's eigendecomposition ({@link GramRoute#topK}) when σₖ is large enough for that
+     * to be accurate below float32 rounding, else {@link #thin} truncated.
      */
     public static SvdResult truncated(DMatrix a, int k, TruncatedSvdOptions options) {
         int r = Math.min(a.rows(), a.cols());
         int kk = Math.max(0, Math.min(k, r));
         if (options.useRandomized(kk, r)) {
             return RandomizedSvd.compute(a, kk, options);
+        }
+        if (kk > 0 && r >= GRAM_ROUTE_MIN_RANK) {
+            requireFinite(a);
+            SvdResult viaGram = GramRoute.topK(a, kk);
+            if (viaGram != null) {
+                return viaGram;
+            }
         }
         return thin(a).truncate(kk);
     }

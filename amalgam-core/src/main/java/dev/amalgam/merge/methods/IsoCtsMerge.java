@@ -94,11 +94,11 @@ public final class IsoCtsMerge extends TaskVectorMethod {
         for (DMatrix t : tasks) {
             sum.addScaled(1.0, t);
         }
-        SvdResult full = Svd.thin(sum);
         if (sz.perTask() == 0) {
-            return IsoCMerge.fromSvd(full, false);
+            return IsoCMerge.merge(sum, false);
         }
-        SvdResult common = full.truncate(sz.common());
+        // The common subspace is always exact (it is most of the spectrum, where randomizing saves nothing).
+        SvdResult common = Svd.truncated(sum, sz.common(), TruncatedSvdOptions.exact());
         List<SvdResult> specific = new ArrayList<>();
         for (int i = 0; i < tasks.size(); i++) {
             DMatrix tau = tasks.get(i);

@@ -110,6 +110,21 @@ class SubspaceMethodsMathTest {
         }
     }
 
+    /**
+     * Above {@code Svd.GRAM_ROUTE_MIN_RANK} the exact top-k step and the polar factors take the Gram route
+     * (eigendecomposition of AᵀA); they must still agree with the SVD-based reference well below float32 rounding.
+     */
+    @Test
+    void gramRouteSizesMatchReference() {
+        List<DMatrix> ts = tasks(3, 160, 140, 77);
+        assertThat(maxDiff(TsvMerge.merge(ts, EXACT), SubspaceReference.tsvM(ejml(ts)))).as("tsv_m").isLessThan(1e-9);
+        assertThat(maxDiff(IsoCtsMerge.merge(ts, 0.8, EXACT), SubspaceReference.isoCts(ejml(ts), 0.8)))
+                .as("iso_cts").isLessThan(1e-9);
+        DMatrix sum = DMatrix.zeros(160, 140);
+        ts.forEach(t -> sum.addScaled(1, t));
+        assertThat(maxDiff(IsoCMerge.merge(sum, false), SubspaceReference.isoC(ejml(ts)))).as("iso_c").isLessThan(1e-9);
+    }
+
     @Test
     void isoCMatchesReference() {
         for (int[] shape : new int[][] {{6, 5}, {5, 6}}) {
