@@ -9,7 +9,8 @@ import dev.amalgam.merge.random.CounterRandom;
  *   <li>Ω: n×l Gaussian, l = k + p; Q = orth(A·Ω).</li>
  *   <li>q times: Q = orth(A·orth(Aᵀ·Q)). Re-orthonormalizing between the two products keeps the small singular
  *       directions from being lost to rounding (the plain power scheme (AAᵀ)^q·A·Ω does).</li>
- *   <li>B = Qᵀ·A (l×n), exact thin SVD B = Ũ·S·Vᵀ, U = Q·Ũ, and keep the first k.</li>
+ *   <li>B = Qᵀ·A (l×n), the top k of its exact SVD B = Ũ·S·Vᵀ (by {@link GramRoute#topK} when accurate), and
+ *       U = Q·Ũ.</li>
  * </ol>
  * All products go through {@link Products} (BLAS), which is where the time goes; the SVD is only l×n. The Gaussian
  * draws come from {@link CounterRandom}, keyed by the seed and the element index, so a run is reproducible for
@@ -36,9 +37,13 @@ public final class RandomizedSvd {
             q = Qr.orthonormalBasis(Products.mul(a, w));
         }
         DMatrix b = Products.mulTransA(q, a);
-        SvdResult small = Svd.thin(b);
+        // Only B's top k triplets are kept: the Gram route (an l×l eigendecomposition) when it is accurate.
+        SvdResult small = GramRoute.topK(b, k);
+        if (small == null) {
+            small = Svd.thin(b).truncate(k);
+        }
         DMatrix u = Products.mul(q, small.u());
-        return new SvdResult(u, small.s(), small.v()).truncate(k);
+        return new SvdResult(u, small.s(), small.v());
     }
 
     /** An n×l standard normal matrix, element (i, j) a pure function of (seed, i·l + j), by Box–Muller. */
