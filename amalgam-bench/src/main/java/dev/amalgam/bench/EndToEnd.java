@@ -111,7 +111,7 @@ public final class EndToEnd {
         rows.add(String.format("%-10s %9s %7s %12s %12s %8s %7s %11s %s", "method", "wall s", "floor", "peak RssAnon",
                 "VmHWM", "GB/s", "cpu s", "others' CPU", "(median of " + reps + "; range)"));
         for (String method : methods) {
-            if (MethodRegistry.find(method).isEmpty()) {
+            if (MethodRegistry.find(Recipes.methodName(method)).isEmpty()) {
                 String line = String.format("%-10s skipped: merge method '%s' is not registered in this build"
                         + " (available: %s)", method, method, String.join(", ", MethodRegistry.names()));
                 System.out.println(line);

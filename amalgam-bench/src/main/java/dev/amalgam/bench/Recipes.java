@@ -7,6 +7,11 @@ final class Recipes {
     private Recipes() {
     }
 
+    /** The registered merge method a benchmark entry runs ("tsv_m-exact" runs tsv_m). */
+    static String methodName(String entry) {
+        return entry.endsWith("-exact") ? entry.substring(0, entry.length() - "-exact".length()) : entry;
+    }
+
     static String of(String method, Path models) {
         String m0 = models.resolve("model-0").toString();
         String m1 = models.resolve("model-1").toString();
@@ -43,6 +48,17 @@ final class Recipes {
                       - model: %s
                       - model: %s
                     """.formatted(method, m0, m0, m1);
+            // The subspace family (issue 6): base model-0, two task models. A "-exact" suffix forces exact SVDs
+            // everywhere (exact_svd: true) instead of the randomized top-k step where it saves work.
+            case "tsv_m", "iso_c", "iso_cts", "cart", "magmax", "tsv_m-exact", "iso_cts-exact", "cart-exact" -> """
+                    merge_method: %s
+                    base_model: %s
+                    dtype: bfloat16
+                    parameters: {lambda: 1.0%s}
+                    models:
+                      - model: %s
+                      - model: %s
+                    """.formatted(methodName(method), m0, method.endsWith("-exact") ? ", exact_svd: true" : "", m1, m2);
             default -> throw new IllegalArgumentException("no benchmark recipe for method '" + method + "'");
         };
     }
