@@ -75,6 +75,13 @@ public interface Kernels {
      */
     void weightedSum(float[] out, float[][] xs, float[] w, int count, int n);
 
+    /**
+     * NearSwap's step (compat.md §1.6), with {@code a} the base: {@code w = Math.max(0f, Math.min(1f, t /
+     * Math.max(Math.abs(a[i] - x[i]), 1e-6f)))} and {@code out[i] = w * x[i] + (1f - w) * a[i]}, each step rounded
+     * in float32 in that order.
+     */
+    void nearSwap(float[] out, float[] a, float[] x, float t, int n);
+
     /** {@code out[i] = |a[i]|}. */
     void abs(float[] out, float[] a, int n);
 

@@ -124,6 +124,15 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void nearSwap(float[] out, float[] a, float[] x, float t, int n) {
+        for (int i = 0; i < n; i++) {
+            float w = t / Math.max(Math.abs(a[i] - x[i]), 1e-6f);
+            w = Math.max(0f, Math.min(1f, w));
+            out[i] = w * x[i] + (1f - w) * a[i];
+        }
+    }
+
+    @Override
     public void weightedSum(float[] out, float[][] xs, float[] w, int count, int n) {
         for (int i = 0; i < n; i++) {
             float acc = 0f;

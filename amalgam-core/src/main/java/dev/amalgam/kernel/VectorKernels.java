@@ -225,6 +225,24 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void nearSwap(float[] out, float[] a, float[] x, float t, int n) {
+        int i = 0;
+        FloatVector vt = FloatVector.broadcast(F, t);
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector va = FloatVector.fromArray(F, a, i);
+            FloatVector vx = FloatVector.fromArray(F, x, i);
+            // lanewise MIN/MAX follow Math.min/max (NaN wins, -0 < +0), so the clamp matches the reference
+            FloatVector w = vt.div(va.sub(vx).abs().max(1e-6f)).min(1f).max(0f);
+            w.mul(vx).add(FloatVector.broadcast(F, 1f).sub(w).mul(va)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            float w = t / Math.max(Math.abs(a[i] - x[i]), 1e-6f);
+            w = Math.max(0f, Math.min(1f, w));
+            out[i] = w * x[i] + (1f - w) * a[i];
+        }
+    }
+
+    @Override
     public void weightedSum(float[] out, float[][] xs, float[] w, int count, int n) {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += L) {

@@ -64,6 +64,7 @@ final class VectorWarmup {
             case LERP -> k.lerp(c, a, b, 0.3f, n);
             case BLEND -> k.blend(c, a, 0.3f, b, 0.7f, n);
             case ABS -> k.abs(c, a, n);
+            case NEAR_SWAP -> k.nearSwap(c, a, b, 0.01f, n);
             case AGREE_SUM -> k.agreeSum(c, xs[2], b, a, 0.5f, n);
             case HASH_MASK -> k.keepIfHashBelow(c, n, 0x1234L, 77L, 1L << 52);
             case DOT -> {

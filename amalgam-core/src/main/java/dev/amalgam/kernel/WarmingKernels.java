@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 final class WarmingKernels implements Kernels {
     /** The operations that are warmed separately, most used first. */
     enum Op { BF16_DECODE, WEIGHTED_SUM, DIVIDE, BF16_ENCODE, F16_DECODE, F16_ENCODE, SCALE, AXPY, ADD, SUB, MUL, LERP,
-        BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK }
+        BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK, NEAR_SWAP }
 
     private static final Op[] OPS = Op.values();
 
@@ -134,6 +134,11 @@ final class WarmingKernels implements Kernels {
     @Override
     public void blend(float[] out, float[] a, float wa, float[] b, float wb, int n) {
         k(Op.BLEND).blend(out, a, wa, b, wb, n);
+    }
+
+    @Override
+    public void nearSwap(float[] out, float[] a, float[] x, float t, int n) {
+        k(Op.NEAR_SWAP).nearSwap(out, a, x, t, n);
     }
 
     @Override

@@ -179,7 +179,7 @@ class VectorKernelsTest {
         float[] b = values(n, 2 + n);
         float[] c = values(n, 3 + n);
         for (String op : new String[]{"scale", "divide", "axpy", "add", "sub", "mul", "lerp", "blend", "weightedSum",
-                "abs"}) {
+                "abs", "nearSwap", "nearSwapWide", "nearSwapZero"}) {
             float[] s = run(SCALAR, op, a, b, c, n);
             float[] v = run(VECTOR, op, a, b, c, n);
             assertSameBits(s, v, op + " n=" + n, true);
@@ -232,6 +232,10 @@ class VectorKernelsTest {
             case "blend" -> k.blend(out, a, 0.6f, b, 0.7f, n);
             case "weightedSum" -> k.weightedSum(out, new float[][]{a, b, c}, new float[]{0.2f, 0.3f, 0.5f}, 3, n);
             case "abs" -> k.abs(out, a, n);
+            case "nearSwap" -> k.nearSwap(out, a, b, 0.35f, n);
+            // a t that swaps most random pairs outright, and t = 0 (0/0 where a == b, so NaN meets the clamp)
+            case "nearSwapWide" -> k.nearSwap(out, a, b, 1e30f, n);
+            case "nearSwapZero" -> k.nearSwap(out, a, a, 0f, n);
             default -> throw new IllegalArgumentException(op);
         }
         return out;
