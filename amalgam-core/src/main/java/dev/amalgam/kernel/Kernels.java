@@ -99,6 +99,18 @@ public interface Kernels {
      */
     void keepIfHashBelow(float[] values, int n, long key, long counter, long limit);
 
+    // ---- float64 accumulation (the geometric methods' blend) ----
+    // These take an offset: they work on acc[off .. off+n) and x[off .. off+n), the runs of one coefficient.
+
+    /** {@code acc[off+i] = acc[off+i] + k * (double) x[off+i]}, in float64 (no fused multiply-add). */
+    void axpyWide(double[] acc, int off, float[] x, double k, int n);
+
+    /** {@code acc[off+i] = acc[off+i] + c[cOff+i] * (double) x[off+i]}: one coefficient per element, in float64. */
+    void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n);
+
+    /** {@code out[i] = (float) a[i]}: float64 rounded once to float32, to nearest even. */
+    void narrow(float[] out, double[] a, int n);
+
     // ---- reductions (float64) ----
 
     /** Σ a[i]·b[i] in float64 (products are exact in float64). */

@@ -172,6 +172,27 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void axpyWide(double[] acc, int off, float[] x, double k, int n) {
+        for (int i = off; i < off + n; i++) {
+            acc[i] = acc[i] + k * (double) x[i];
+        }
+    }
+
+    @Override
+    public void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[off + i] = acc[off + i] + c[cOff + i] * (double) x[off + i];
+        }
+    }
+
+    @Override
+    public void narrow(float[] out, double[] a, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) a[i];
+        }
+    }
+
+    @Override
     public double dot(float[] a, float[] b, int n) {
         double[] p = new double[PARTIALS];
         for (int i = 0; i < n; i++) {

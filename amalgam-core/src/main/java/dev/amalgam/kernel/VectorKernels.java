@@ -34,6 +34,8 @@ public final class VectorKernels implements Kernels {
     private static final VectorSpecies<Long> LG = LongVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Float> FH =
             VectorSpecies.of(float.class, VectorShape.forBitSize(LG.vectorBitSize() / 2));
+    /** float64 accumulation: one double lane per float lane, the floats again in a half-width vector (FH). */
+    private static final VectorSpecies<Double> DW = VectorSpecies.of(double.class, LG.vectorShape());
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** The reference, for dtypes without a vector path and for the tails of loops. */
@@ -319,6 +321,42 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void axpyWide(double[] acc, int off, float[] x, double k, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            DoubleVector vx = wide(FloatVector.fromArray(FH, x, off + i));
+            DoubleVector.fromArray(DW, acc, off + i).add(vx.mul(k)).intoArray(acc, off + i);
+        }
+        for (; i < n; i++) {
+            acc[off + i] = acc[off + i] + k * (double) x[off + i];
+        }
+    }
+
+    @Override
+    public void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            DoubleVector vx = wide(FloatVector.fromArray(FH, x, off + i));
+            DoubleVector vc = DoubleVector.fromArray(DW, c, cOff + i);
+            DoubleVector.fromArray(DW, acc, off + i).add(vc.mul(vx)).intoArray(acc, off + i);
+        }
+        for (; i < n; i++) {
+            acc[off + i] = acc[off + i] + c[cOff + i] * (double) x[off + i];
+        }
+    }
+
+    @Override
+    public void narrow(float[] out, double[] a, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            ((FloatVector) DoubleVector.fromArray(DW, a, i).convertShape(VectorOperators.D2F, FH, 0)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = (float) a[i];
+        }
+    }
+
+    @Override
     public double dot(float[] a, float[] b, int n) {
         DoubleVector acc0 = DoubleVector.zero(D4);
         DoubleVector acc1 = DoubleVector.zero(D4);
@@ -370,6 +408,10 @@ public final class VectorKernels implements Kernels {
             p[i % ScalarKernels.PARTIALS] += Math.abs((double) a[i]);
         }
         return ScalarKernels.fold(p);
+    }
+
+    private static DoubleVector wide(FloatVector half) {
+        return (DoubleVector) half.convertShape(VectorOperators.F2D, DW, 0);
     }
 
     private static DoubleVector lo(FloatVector v) {

@@ -14,6 +14,9 @@ final class VectorWarmup {
     private static final int WARM = 256;
     private static final int PROBE = 4096;
     private static final double COMPILED_NS_PER_ELEMENT = 4.0;
+    /** Scratch float64 arrays for the wide operations: shared, as their values never matter (only compilation). */
+    private static final double[] WIDE_ACC = new double[PROBE];
+    private static final double[] WIDE_COEF = new double[PROBE];
 
     private VectorWarmup() {
     }
@@ -65,6 +68,9 @@ final class VectorWarmup {
             case BLEND -> k.blend(c, a, 0.3f, b, 0.7f, n);
             case ABS -> k.abs(c, a, n);
             case NEAR_SWAP -> k.nearSwap(c, a, b, 0.01f, n);
+            case AXPY_WIDE -> k.axpyWide(WIDE_ACC, 0, a, 0.5, n);
+            case FMA_WIDE -> k.fmaWide(WIDE_ACC, 0, a, WIDE_COEF, 0, n);
+            case NARROW -> k.narrow(c, WIDE_COEF, n);
             case AGREE_SUM -> k.agreeSum(c, xs[2], b, a, 0.5f, n);
             case HASH_MASK -> k.keepIfHashBelow(c, n, 0x1234L, 77L, 1L << 52);
             case DOT -> {

@@ -19,7 +19,8 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 final class WarmingKernels implements Kernels {
     /** The operations that are warmed separately, most used first. */
     enum Op { BF16_DECODE, WEIGHTED_SUM, DIVIDE, BF16_ENCODE, F16_DECODE, F16_ENCODE, SCALE, AXPY, ADD, SUB, MUL, LERP,
-        BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK, NEAR_SWAP }
+        BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK, NEAR_SWAP,
+        AXPY_WIDE, FMA_WIDE, NARROW }
 
     private static final Op[] OPS = Op.values();
 
@@ -159,6 +160,21 @@ final class WarmingKernels implements Kernels {
     @Override
     public void abs(float[] out, float[] a, int n) {
         k(Op.ABS).abs(out, a, n);
+    }
+
+    @Override
+    public void axpyWide(double[] acc, int off, float[] x, double k, int n) {
+        k(Op.AXPY_WIDE).axpyWide(acc, off, x, k, n);
+    }
+
+    @Override
+    public void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n) {
+        k(Op.FMA_WIDE).fmaWide(acc, off, x, c, cOff, n);
+    }
+
+    @Override
+    public void narrow(float[] out, double[] a, int n) {
+        k(Op.NARROW).narrow(out, a, n);
     }
 
     @Override

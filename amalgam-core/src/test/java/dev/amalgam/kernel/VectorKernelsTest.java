@@ -219,6 +219,58 @@ class VectorKernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void wideAccumulationMatches(int n) {
+        float[] x = values(n + 3, 30 + n);
+        double[] c = new double[n + 5];
+        SplittableRandom r = new SplittableRandom(31 + n);
+        for (int i = 0; i < c.length; i++) {
+            // coefficients of every sign and scale, with a few specials among them
+            c[i] = i % 11 == 5 ? new double[]{Double.NaN, -0.0, Double.POSITIVE_INFINITY}[i % 3]
+                    : r.nextGaussian() * Math.pow(10, r.nextInt(-40, 40));
+        }
+        double[][] got = new double[2][];
+        float[][] narrowed = new float[2][];
+        int j = 0;
+        for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+            double[] acc = new double[n + 3];
+            for (int i = 0; i < acc.length; i++) {
+                acc[i] = x[(i * 7) % x.length] * 0.5;
+            }
+            // offsets 0 and 3: the runs of LinearBlend start anywhere in the chunk
+            k.axpyWide(acc, 0, x, 0.3, n);
+            k.axpyWide(acc, 3, x, -1.7e-3, n);
+            k.fmaWide(acc, 0, x, c, 5, n);
+            k.fmaWide(acc, 3, x, c, 2, n);
+            float[] out = new float[n + 3];
+            k.narrow(out, acc, n + 3);
+            got[j] = acc;
+            narrowed[j++] = out;
+        }
+        for (int i = 0; i < n + 3; i++) {
+            double s = got[0][i];
+            double v = got[1][i];
+            if (!(Double.isNaN(s) && Double.isNaN(v))) {
+                assertThat(Double.doubleToRawLongBits(v)).as("wide n=" + n + " at " + i).isEqualTo(
+                        Double.doubleToRawLongBits(s));
+            }
+        }
+        assertSameBits(narrowed[0], narrowed[1], "narrow n=" + n, true);
+    }
+
+    @Test
+    void narrowRoundsToNearestEven() {
+        double[] a = {1.0 + 0x1p-24, 1.0 + 0x1p-24 + 0x1p-50, 1.0 + 3 * 0x1p-24, 0x1p-150, 0x1p-149 * 1.5, -0.0,
+                Double.MAX_VALUE, -1e300, Double.MIN_VALUE, 3.4028235677973366e38, 1e-46, -1e-46, 5.877471754111438e-39,
+                1.0, 2.0, 3.0, 0.1, 1.0 / 3};
+        float[] s = new float[a.length];
+        float[] v = new float[a.length];
+        SCALAR.narrow(s, a, a.length);
+        VECTOR.narrow(v, a, a.length);
+        assertSameBits(s, v, "narrow edge cases", false);
+    }
+
     private static float[] run(Kernels k, String op, float[] a, float[] b, float[] c, int n) {
         float[] out = b.clone();
         switch (op) {
