@@ -51,6 +51,9 @@ public interface Kernels {
     /** {@code out[i] = a[i] / d} (a true division, not a multiply by the reciprocal). */
     void divide(float[] out, float[] a, float d, int n);
 
+    /** {@code out[i] = a[i] / b[i]}: element-wise true division (the normalised task-arithmetic sum). */
+    void quotient(float[] out, float[] a, float[] b, int n);
+
     /** {@code acc[i] = acc[i] + w * x[i]}: weighted accumulation (task arithmetic, linear, model soups). */
     void axpy(float[] acc, float[] x, float w, int n);
 
@@ -107,6 +110,12 @@ public interface Kernels {
 
     /** {@code acc[off+i] = acc[off+i] + c[cOff+i] * (double) x[off+i]}: one coefficient per element, in float64. */
     void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n);
+
+    /** {@code out[i] = (double) a[i]}: exact. */
+    void widen(double[] out, float[] a, int n);
+
+    /** {@code out[i] = (double) a[i] - (double) b[i]}: a task vector in float64, exact (zero where a equals b). */
+    void widenSub(double[] out, float[] a, float[] b, int n);
 
     /** {@code out[i] = (float) a[i]}: float64 rounded once to float32, to nearest even. */
     void narrow(float[] out, double[] a, int n);

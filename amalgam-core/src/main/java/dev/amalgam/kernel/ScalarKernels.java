@@ -82,6 +82,13 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void quotient(float[] out, float[] a, float[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = a[i] / b[i];
+        }
+    }
+
+    @Override
     public void axpy(float[] acc, float[] x, float w, int n) {
         for (int i = 0; i < n; i++) {
             acc[i] = acc[i] + w * x[i];
@@ -182,6 +189,20 @@ public final class ScalarKernels implements Kernels {
     public void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n) {
         for (int i = 0; i < n; i++) {
             acc[off + i] = acc[off + i] + c[cOff + i] * (double) x[off + i];
+        }
+    }
+
+    @Override
+    public void widen(double[] out, float[] a, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = a[i];
+        }
+    }
+
+    @Override
+    public void widenSub(double[] out, float[] a, float[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = (double) a[i] - (double) b[i];
         }
     }
 

@@ -160,6 +160,17 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void quotient(float[] out, float[] a, float[] b, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(F, a, i).div(FloatVector.fromArray(F, b, i)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = a[i] / b[i];
+        }
+    }
+
+    @Override
     public void axpy(float[] acc, float[] x, float w, int n) {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += L) {
@@ -342,6 +353,28 @@ public final class VectorKernels implements Kernels {
         }
         for (; i < n; i++) {
             acc[off + i] = acc[off + i] + c[cOff + i] * (double) x[off + i];
+        }
+    }
+
+    @Override
+    public void widen(double[] out, float[] a, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            wide(FloatVector.fromArray(FH, a, i)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = a[i];
+        }
+    }
+
+    @Override
+    public void widenSub(double[] out, float[] a, float[] b, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            wide(FloatVector.fromArray(FH, a, i)).sub(wide(FloatVector.fromArray(FH, b, i))).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = (double) a[i] - (double) b[i];
         }
     }
 

@@ -59,6 +59,7 @@ final class VectorWarmup {
             case F16_ENCODE -> k.fromFloat(DType.F16, a, 0, n, bytes, 0);
             case WEIGHTED_SUM -> k.weightedSum(c, xs, w, 3, n);
             case DIVIDE -> k.divide(c, a, 1.5f, n);
+            case QUOTIENT -> k.quotient(c, a, b, n);
             case SCALE -> k.scale(c, a, 0.5f, n);
             case AXPY -> k.axpy(c, a, 0.5f, n);
             case ADD -> k.add(c, a, b, n);
@@ -71,6 +72,8 @@ final class VectorWarmup {
             case AXPY_WIDE -> k.axpyWide(WIDE_ACC, 0, a, 0.5, n);
             case FMA_WIDE -> k.fmaWide(WIDE_ACC, 0, a, WIDE_COEF, 0, n);
             case NARROW -> k.narrow(c, WIDE_COEF, n);
+            case WIDEN -> k.widen(WIDE_ACC, a, n);
+            case WIDEN_SUB -> k.widenSub(WIDE_ACC, a, b, n);
             case AGREE_SUM -> k.agreeSum(c, xs[2], b, a, 0.5f, n);
             case HASH_MASK -> k.keepIfHashBelow(c, n, 0x1234L, 77L, 1L << 52);
             case DOT -> {

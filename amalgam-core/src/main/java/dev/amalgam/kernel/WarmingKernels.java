@@ -20,7 +20,8 @@ final class WarmingKernels implements Kernels {
     /** The operations that are warmed separately, most used first. */
     enum Op { BF16_DECODE, WEIGHTED_SUM, DIVIDE, BF16_ENCODE, F16_DECODE, F16_ENCODE, SCALE, AXPY, ADD, SUB, MUL, LERP,
         BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK, NEAR_SWAP,
-        AXPY_WIDE, FMA_WIDE, NARROW }
+        AXPY_WIDE, FMA_WIDE, NARROW, QUOTIENT, WIDEN,
+        WIDEN_SUB }
 
     private static final Op[] OPS = Op.values();
 
@@ -108,6 +109,11 @@ final class WarmingKernels implements Kernels {
     }
 
     @Override
+    public void quotient(float[] out, float[] a, float[] b, int n) {
+        k(Op.QUOTIENT).quotient(out, a, b, n);
+    }
+
+    @Override
     public void axpy(float[] acc, float[] x, float w, int n) {
         k(Op.AXPY).axpy(acc, x, w, n);
     }
@@ -170,6 +176,16 @@ final class WarmingKernels implements Kernels {
     @Override
     public void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n) {
         k(Op.FMA_WIDE).fmaWide(acc, off, x, c, cOff, n);
+    }
+
+    @Override
+    public void widen(double[] out, float[] a, int n) {
+        k(Op.WIDEN).widen(out, a, n);
+    }
+
+    @Override
+    public void widenSub(double[] out, float[] a, float[] b, int n) {
+        k(Op.WIDEN_SUB).widenSub(out, a, b, n);
     }
 
     @Override

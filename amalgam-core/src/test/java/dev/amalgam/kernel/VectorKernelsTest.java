@@ -179,7 +179,7 @@ class VectorKernelsTest {
         float[] b = values(n, 2 + n);
         float[] c = values(n, 3 + n);
         for (String op : new String[]{"scale", "divide", "axpy", "add", "sub", "mul", "lerp", "blend", "weightedSum",
-                "abs", "nearSwap", "nearSwapWide", "nearSwapZero"}) {
+                "abs", "quotient", "nearSwap", "nearSwapWide", "nearSwapZero"}) {
             float[] s = run(SCALAR, op, a, b, c, n);
             float[] v = run(VECTOR, op, a, b, c, n);
             assertSameBits(s, v, op + " n=" + n, true);
@@ -259,6 +259,30 @@ class VectorKernelsTest {
         assertSameBits(narrowed[0], narrowed[1], "narrow n=" + n, true);
     }
 
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void wideningMatches(int n) {
+        float[] a = values(n, 40 + n);
+        float[] b = values(n, 41 + n);
+        for (int i = 1; i < n; i += 5) {
+            b[i] = a[i]; // equal pairs: exactly +0 (or NaN), as for a fine-tune equal to its base
+        }
+        double[][] w = new double[4][n];
+        SCALAR.widen(w[0], a, n);
+        VECTOR.widen(w[1], a, n);
+        SCALAR.widenSub(w[2], a, b, n);
+        VECTOR.widenSub(w[3], a, b, n);
+        for (int i = 0; i < n; i++) {
+            // widening keeps NaN payloads bit for bit; a difference only promises NaN-ness
+            assertThat(Double.doubleToRawLongBits(w[1][i])).as("widen n=" + n + " at " + i)
+                    .isEqualTo(Double.doubleToRawLongBits(w[0][i]));
+            if (!(Double.isNaN(w[2][i]) && Double.isNaN(w[3][i]))) {
+                assertThat(Double.doubleToRawLongBits(w[3][i])).as("widenSub n=" + n + " at " + i)
+                        .isEqualTo(Double.doubleToRawLongBits(w[2][i]));
+            }
+        }
+    }
+
     @Test
     void narrowRoundsToNearestEven() {
         double[] a = {1.0 + 0x1p-24, 1.0 + 0x1p-24 + 0x1p-50, 1.0 + 3 * 0x1p-24, 0x1p-150, 0x1p-149 * 1.5, -0.0,
@@ -284,6 +308,7 @@ class VectorKernelsTest {
             case "blend" -> k.blend(out, a, 0.6f, b, 0.7f, n);
             case "weightedSum" -> k.weightedSum(out, new float[][]{a, b, c}, new float[]{0.2f, 0.3f, 0.5f}, 3, n);
             case "abs" -> k.abs(out, a, n);
+            case "quotient" -> k.quotient(out, a, b, n);
             case "nearSwap" -> k.nearSwap(out, a, b, 0.35f, n);
             // a t that swaps most random pairs outright, and t = 0 (0/0 where a == b, so NaN meets the clamp)
             case "nearSwapWide" -> k.nearSwap(out, a, b, 1e30f, n);
