@@ -120,6 +120,16 @@ public interface Kernels {
     /** {@code out[i] = (float) a[i]}: float64 rounded once to float32, to nearest even. */
     void narrow(float[] out, double[] a, int n);
 
+    /**
+     * One model's step of RAM's active-element mean: with {@code d = x[i] - b[i]} in float32, where
+     * {@code Math.abs(d) > eps} (never for NaN), {@code sum[i] = sum[i] + (double) d} and
+     * {@code count[i] = count[i] + 1}.
+     */
+    void addIfAbove(double[] sum, double[] count, float[] x, float[] b, float eps, int n);
+
+    /** RAM's result: {@code out[i] = count[i] == 0 ? b[i] : (float) (b[i] + sum[i] / count[i])}, the sum in float64. */
+    void meanOrBase(float[] out, float[] b, double[] sum, double[] count, int n);
+
     // ---- reductions (float64) ----
 
     /** Σ a[i]·b[i] in float64 (products are exact in float64). */

@@ -214,6 +214,24 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void addIfAbove(double[] sum, double[] count, float[] x, float[] b, float eps, int n) {
+        for (int i = 0; i < n; i++) {
+            float d = x[i] - b[i];
+            if (Math.abs(d) > eps) {
+                sum[i] = sum[i] + d;
+                count[i] = count[i] + 1;
+            }
+        }
+    }
+
+    @Override
+    public void meanOrBase(float[] out, float[] b, double[] sum, double[] count, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = count[i] == 0 ? b[i] : (float) (b[i] + sum[i] / count[i]);
+        }
+    }
+
+    @Override
     public double dot(float[] a, float[] b, int n) {
         double[] p = new double[PARTIALS];
         for (int i = 0; i < n; i++) {

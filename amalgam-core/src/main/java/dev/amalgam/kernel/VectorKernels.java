@@ -390,6 +390,42 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void addIfAbove(double[] sum, double[] count, float[] x, float[] b, float eps, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            FloatVector d = FloatVector.fromArray(FH, x, i).sub(FloatVector.fromArray(FH, b, i));
+            // the mask in double lanes: the float comparison is false for NaN, as in the reference
+            VectorMask<Double> on = d.abs().compare(VectorOperators.GT, eps).cast(DW);
+            DoubleVector s = DoubleVector.fromArray(DW, sum, i);
+            s.blend(s.add(wide(d)), on).intoArray(sum, i);
+            DoubleVector c = DoubleVector.fromArray(DW, count, i);
+            c.blend(c.add(1.0), on).intoArray(count, i);
+        }
+        for (; i < n; i++) {
+            float d = x[i] - b[i];
+            if (Math.abs(d) > eps) {
+                sum[i] = sum[i] + d;
+                count[i] = count[i] + 1;
+            }
+        }
+    }
+
+    @Override
+    public void meanOrBase(float[] out, float[] b, double[] sum, double[] count, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            FloatVector vb = FloatVector.fromArray(FH, b, i);
+            DoubleVector c = DoubleVector.fromArray(DW, count, i);
+            DoubleVector m = wide(vb).add(DoubleVector.fromArray(DW, sum, i).div(c));
+            FloatVector r = (FloatVector) m.convertShape(VectorOperators.D2F, FH, 0);
+            vb.blend(r, c.compare(VectorOperators.NE, 0.0).cast(FH)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = count[i] == 0 ? b[i] : (float) (b[i] + sum[i] / count[i]);
+        }
+    }
+
+    @Override
     public double dot(float[] a, float[] b, int n) {
         DoubleVector acc0 = DoubleVector.zero(D4);
         DoubleVector acc1 = DoubleVector.zero(D4);

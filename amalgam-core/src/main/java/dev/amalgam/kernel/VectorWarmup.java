@@ -74,6 +74,8 @@ final class VectorWarmup {
             case NARROW -> k.narrow(c, WIDE_COEF, n);
             case WIDEN -> k.widen(WIDE_ACC, a, n);
             case WIDEN_SUB -> k.widenSub(WIDE_ACC, a, b, n);
+            case ADD_IF_ABOVE -> k.addIfAbove(WIDE_ACC, WIDE_COEF, a, b, 0.01f, n);
+            case MEAN_OR_BASE -> k.meanOrBase(c, a, WIDE_ACC, WIDE_COEF, n);
             case AGREE_SUM -> k.agreeSum(c, xs[2], b, a, 0.5f, n);
             case HASH_MASK -> k.keepIfHashBelow(c, n, 0x1234L, 77L, 1L << 52);
             case DOT -> {

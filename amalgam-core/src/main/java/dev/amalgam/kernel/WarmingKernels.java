@@ -21,7 +21,7 @@ final class WarmingKernels implements Kernels {
     enum Op { BF16_DECODE, WEIGHTED_SUM, DIVIDE, BF16_ENCODE, F16_DECODE, F16_ENCODE, SCALE, AXPY, ADD, SUB, MUL, LERP,
         BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK, NEAR_SWAP,
         AXPY_WIDE, FMA_WIDE, NARROW, QUOTIENT, WIDEN,
-        WIDEN_SUB }
+        WIDEN_SUB, ADD_IF_ABOVE, MEAN_OR_BASE }
 
     private static final Op[] OPS = Op.values();
 
@@ -191,6 +191,16 @@ final class WarmingKernels implements Kernels {
     @Override
     public void narrow(float[] out, double[] a, int n) {
         k(Op.NARROW).narrow(out, a, n);
+    }
+
+    @Override
+    public void addIfAbove(double[] sum, double[] count, float[] x, float[] b, float eps, int n) {
+        k(Op.ADD_IF_ABOVE).addIfAbove(sum, count, x, b, eps, n);
+    }
+
+    @Override
+    public void meanOrBase(float[] out, float[] b, double[] sum, double[] count, int n) {
+        k(Op.MEAN_OR_BASE).meanOrBase(out, b, sum, count, n);
     }
 
     @Override

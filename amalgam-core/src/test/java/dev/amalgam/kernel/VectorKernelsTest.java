@@ -283,6 +283,28 @@ class VectorKernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void ramMeanMatches(int n) {
+        float[] b = values(n, 50 + n);
+        float[][] xs = {values(n, 51 + n), values(n, 52 + n), b.clone()};
+        for (int i = 0; i < n; i += 4) {
+            xs[0][i] = b[i] + 1e-3f; // changes right at the threshold scale
+        }
+        float[][] out = new float[2][];
+        int j = 0;
+        for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+            double[] sum = new double[n];
+            double[] count = new double[n];
+            for (float[] x : xs) {
+                k.addIfAbove(sum, count, x, b, 1e-3f, n);
+            }
+            out[j] = new float[n];
+            k.meanOrBase(out[j++], b, sum, count, n);
+        }
+        assertSameBits(out[0], out[1], "addIfAbove + meanOrBase n=" + n, true);
+    }
+
     @Test
     void narrowRoundsToNearestEven() {
         double[] a = {1.0 + 0x1p-24, 1.0 + 0x1p-24 + 0x1p-50, 1.0 + 3 * 0x1p-24, 0x1p-150, 0x1p-149 * 1.5, -0.0,
