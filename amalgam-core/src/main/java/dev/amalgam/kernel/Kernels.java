@@ -111,6 +111,12 @@ public interface Kernels {
     /** {@code acc[off+i] = acc[off+i] + c[cOff+i] * (double) x[off+i]}: one coefficient per element, in float64. */
     void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n);
 
+    /** {@code acc[i] = d * acc[i] + w * (double) x[i]}, in float64: one step of an exponential moving average. */
+    void decayWide(double[] acc, double d, float[] x, double w, int n);
+
+    /** {@code out[i] = (float) (a[i] * s)}: a float64 mean rounded once. */
+    void narrowScaled(float[] out, double[] a, double s, int n);
+
     /** {@code out[i] = (double) a[i]}: exact. */
     void widen(double[] out, float[] a, int n);
 

@@ -193,6 +193,20 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void decayWide(double[] acc, double d, float[] x, double w, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[i] = d * acc[i] + w * (double) x[i];
+        }
+    }
+
+    @Override
+    public void narrowScaled(float[] out, double[] a, double s, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) (a[i] * s);
+        }
+    }
+
+    @Override
     public void widen(double[] out, float[] a, int n) {
         for (int i = 0; i < n; i++) {
             out[i] = a[i];

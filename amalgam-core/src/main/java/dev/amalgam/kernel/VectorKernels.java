@@ -357,6 +357,30 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void decayWide(double[] acc, double d, float[] x, double w, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            DoubleVector vx = wide(FloatVector.fromArray(FH, x, i));
+            DoubleVector.fromArray(DW, acc, i).mul(d).add(vx.mul(w)).intoArray(acc, i);
+        }
+        for (; i < n; i++) {
+            acc[i] = d * acc[i] + w * (double) x[i];
+        }
+    }
+
+    @Override
+    public void narrowScaled(float[] out, double[] a, double s, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            DoubleVector m = DoubleVector.fromArray(DW, a, i).mul(s);
+            ((FloatVector) m.convertShape(VectorOperators.D2F, FH, 0)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = (float) (a[i] * s);
+        }
+    }
+
+    @Override
     public void widen(double[] out, float[] a, int n) {
         int i = 0;
         for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {

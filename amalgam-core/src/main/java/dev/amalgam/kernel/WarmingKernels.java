@@ -21,7 +21,8 @@ final class WarmingKernels implements Kernels {
     enum Op { BF16_DECODE, WEIGHTED_SUM, DIVIDE, BF16_ENCODE, F16_DECODE, F16_ENCODE, SCALE, AXPY, ADD, SUB, MUL, LERP,
         BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK, NEAR_SWAP,
         AXPY_WIDE, FMA_WIDE, NARROW, QUOTIENT, WIDEN,
-        WIDEN_SUB, ADD_IF_ABOVE, MEAN_OR_BASE }
+        WIDEN_SUB, ADD_IF_ABOVE, MEAN_OR_BASE, DECAY_WIDE,
+        NARROW_SCALED }
 
     private static final Op[] OPS = Op.values();
 
@@ -176,6 +177,16 @@ final class WarmingKernels implements Kernels {
     @Override
     public void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n) {
         k(Op.FMA_WIDE).fmaWide(acc, off, x, c, cOff, n);
+    }
+
+    @Override
+    public void decayWide(double[] acc, double d, float[] x, double w, int n) {
+        k(Op.DECAY_WIDE).decayWide(acc, d, x, w, n);
+    }
+
+    @Override
+    public void narrowScaled(float[] out, double[] a, double s, int n) {
+        k(Op.NARROW_SCALED).narrowScaled(out, a, s, n);
     }
 
     @Override

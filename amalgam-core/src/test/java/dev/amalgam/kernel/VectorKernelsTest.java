@@ -285,6 +285,30 @@ class VectorKernelsTest {
 
     @ParameterizedTest
     @MethodSource("lengths")
+    void averagesMatch(int n) {
+        float[][] xs = {values(n, 60 + n), values(n, 61 + n), values(n, 62 + n)};
+        float[][] out = new float[4][];
+        int j = 0;
+        for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+            double[] acc = new double[n];
+            k.widen(acc, xs[0], n);
+            k.decayWide(acc, 0.999, xs[1], 1 - 0.999, n);
+            k.decayWide(acc, 0.25, xs[2], 0.75, n);
+            out[j] = new float[n];
+            k.narrow(out[j++], acc, n);
+            double[] s = new double[n];
+            for (float[] x : xs) {
+                k.axpyWide(s, 0, x, 1.0, n);
+            }
+            out[j] = new float[n];
+            k.narrowScaled(out[j++], s, 1.0 / 3, n);
+        }
+        assertSameBits(out[0], out[2], "widen + decayWide + narrow n=" + n, true);
+        assertSameBits(out[1], out[3], "axpyWide + narrowScaled n=" + n, true);
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
     void ramMeanMatches(int n) {
         float[] b = values(n, 50 + n);
         float[][] xs = {values(n, 51 + n), values(n, 52 + n), b.clone()};

@@ -38,17 +38,11 @@ public final class RamMerge extends ElementwiseMethod {
         int[] members = Members.nonBase(ctx);
         float eps = (float) ctx.params().number("epsilon");
         Kernels k = Kernels.active();
-        // float64 scratch of one chunk, sized on first use: one kernel runs its range's chunks one after another
-        double[][] scratch = {new double[0], new double[0]};
+        WideScratch sums = new WideScratch();
+        WideScratch counts = new WideScratch();
         return (in, out, n, offset) -> {
-            if (scratch[0].length < n) {
-                scratch[0] = new double[n];
-                scratch[1] = new double[n];
-            }
-            double[] sum = scratch[0];
-            double[] count = scratch[1];
-            java.util.Arrays.fill(sum, 0, n, 0.0);
-            java.util.Arrays.fill(count, 0, n, 0.0);
+            double[] sum = sums.zeroed(n);
+            double[] count = counts.zeroed(n);
             for (int m : members) {
                 k.addIfAbove(sum, count, in[m], in[b], eps, n);
             }
