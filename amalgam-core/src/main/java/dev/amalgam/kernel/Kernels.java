@@ -111,6 +111,12 @@ public interface Kernels {
     /** {@code acc[off+i] = acc[off+i] + c[cOff+i] * (double) x[off+i]}: one coefficient per element, in float64. */
     void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n);
 
+    /** {@code acc[i] = acc[i] + w * ((double) a[i] - (double) b[i])}, in float64: a weighted client delta. */
+    void axpyDiffWide(double[] acc, double w, float[] a, float[] b, int n);
+
+    /** {@code out[i] = (float) ((double) b[i] + s * d[i])}: a float64 step from {@code b}, rounded once. */
+    void narrowAxpy(float[] out, float[] b, double s, double[] d, int n);
+
     /** {@code acc[i] = d * acc[i] + w * (double) x[i]}, in float64: one step of an exponential moving average. */
     void decayWide(double[] acc, double d, float[] x, double w, int n);
 

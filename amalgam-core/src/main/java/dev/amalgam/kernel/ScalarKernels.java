@@ -207,6 +207,20 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void axpyDiffWide(double[] acc, double w, float[] a, float[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[i] = acc[i] + w * ((double) a[i] - (double) b[i]);
+        }
+    }
+
+    @Override
+    public void narrowAxpy(float[] out, float[] b, double s, double[] d, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) ((double) b[i] + s * d[i]);
+        }
+    }
+
+    @Override
     public void widen(double[] out, float[] a, int n) {
         for (int i = 0; i < n; i++) {
             out[i] = a[i];

@@ -381,6 +381,30 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void axpyDiffWide(double[] acc, double w, float[] a, float[] b, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            DoubleVector diff = wide(FloatVector.fromArray(FH, a, i)).sub(wide(FloatVector.fromArray(FH, b, i)));
+            DoubleVector.fromArray(DW, acc, i).add(diff.mul(w)).intoArray(acc, i);
+        }
+        for (; i < n; i++) {
+            acc[i] = acc[i] + w * ((double) a[i] - (double) b[i]);
+        }
+    }
+
+    @Override
+    public void narrowAxpy(float[] out, float[] b, double s, double[] d, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            DoubleVector m = wide(FloatVector.fromArray(FH, b, i)).add(DoubleVector.fromArray(DW, d, i).mul(s));
+            ((FloatVector) m.convertShape(VectorOperators.D2F, FH, 0)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = (float) ((double) b[i] + s * d[i]);
+        }
+    }
+
+    @Override
     public void widen(double[] out, float[] a, int n) {
         int i = 0;
         for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {

@@ -73,6 +73,8 @@ final class VectorWarmup {
             case FMA_WIDE -> k.fmaWide(WIDE_ACC, 0, a, WIDE_COEF, 0, n);
             case NARROW -> k.narrow(c, WIDE_COEF, n);
             case WIDEN -> k.widen(WIDE_ACC, a, n);
+            case AXPY_DIFF_WIDE -> k.axpyDiffWide(WIDE_ACC, 0.5, a, b, n);
+            case NARROW_AXPY -> k.narrowAxpy(c, a, 0.5, WIDE_COEF, n);
             case DECAY_WIDE -> k.decayWide(WIDE_ACC, 0.9, a, 0.1, n);
             case NARROW_SCALED -> k.narrowScaled(c, WIDE_COEF, 0.5, n);
             case WIDEN_SUB -> k.widenSub(WIDE_ACC, a, b, n);

@@ -22,7 +22,7 @@ final class WarmingKernels implements Kernels {
         BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK, NEAR_SWAP,
         AXPY_WIDE, FMA_WIDE, NARROW, QUOTIENT, WIDEN,
         WIDEN_SUB, ADD_IF_ABOVE, MEAN_OR_BASE, DECAY_WIDE,
-        NARROW_SCALED }
+        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY }
 
     private static final Op[] OPS = Op.values();
 
@@ -187,6 +187,16 @@ final class WarmingKernels implements Kernels {
     @Override
     public void narrowScaled(float[] out, double[] a, double s, int n) {
         k(Op.NARROW_SCALED).narrowScaled(out, a, s, n);
+    }
+
+    @Override
+    public void axpyDiffWide(double[] acc, double w, float[] a, float[] b, int n) {
+        k(Op.AXPY_DIFF_WIDE).axpyDiffWide(acc, w, a, b, n);
+    }
+
+    @Override
+    public void narrowAxpy(float[] out, float[] b, double s, double[] d, int n) {
+        k(Op.NARROW_AXPY).narrowAxpy(out, b, s, d, n);
     }
 
     @Override

@@ -309,6 +309,25 @@ class VectorKernelsTest {
 
     @ParameterizedTest
     @MethodSource("lengths")
+    void clientDeltasMatch(int n) {
+        float[] base = values(n, 70 + n);
+        float[][] xs = {values(n, 71 + n), values(n, 72 + n), base.clone()};
+        double[] omega = {0.5, 0.3, 0.2};
+        float[][] out = new float[2][];
+        int j = 0;
+        for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+            double[] d = new double[n];
+            for (int c = 0; c < xs.length; c++) {
+                k.axpyDiffWide(d, omega[c], xs[c], base, n);
+            }
+            out[j] = new float[n];
+            k.narrowAxpy(out[j++], base, 0.7, d, n);
+        }
+        assertSameBits(out[0], out[1], "axpyDiffWide + narrowAxpy n=" + n, true);
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
     void ramMeanMatches(int n) {
         float[] b = values(n, 50 + n);
         float[][] xs = {values(n, 51 + n), values(n, 52 + n), b.clone()};
