@@ -25,7 +25,7 @@ public interface Kernels {
 
     /** The kernels in use, chosen once: the vector ones unless forced off or unavailable. */
     static Kernels active() {
-        return KernelSelection.ACTIVE;
+        return KernelSelection.current();
     }
 
     /** One line for {@code inspect} and {@code merge -v}, e.g. "vector (jdk.incubator.vector, 512-bit)". */
