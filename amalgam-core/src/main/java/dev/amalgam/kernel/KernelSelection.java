@@ -11,8 +11,18 @@ package dev.amalgam.kernel;
 final class KernelSelection {
     static final String PROPERTY = "amalgam.kernels";
     static final Kernels ACTIVE = choose(System.getProperty(PROPERTY, "auto"));
+    /**
+     * Kernels pinned for the calling thread, for tests only (package-private): the scalar-versus-vector method
+     * tests run one merge on one thread with each, in one JVM. Never set outside tests, so active() is ACTIVE.
+     */
+    static final ThreadLocal<Kernels> PINNED = new ThreadLocal<>();
 
     private KernelSelection() {
+    }
+
+    static Kernels current() {
+        Kernels k = PINNED.get();
+        return k != null ? k : ACTIVE;
     }
 
     static Kernels choose(String mode) {

@@ -25,7 +25,7 @@ public interface Kernels {
 
     /** The kernels in use, chosen once: the vector ones unless forced off or unavailable. */
     static Kernels active() {
-        return KernelSelection.ACTIVE;
+        return KernelSelection.current();
     }
 
     /** One line for {@code inspect} and {@code merge -v}, e.g. "vector (jdk.incubator.vector, 512-bit)". */
@@ -51,6 +51,9 @@ public interface Kernels {
     /** {@code out[i] = a[i] / d} (a true division, not a multiply by the reciprocal). */
     void divide(float[] out, float[] a, float d, int n);
 
+    /** {@code out[i] = a[i] / b[i]}: element-wise true division (the normalised task-arithmetic sum). */
+    void quotient(float[] out, float[] a, float[] b, int n);
+
     /** {@code acc[i] = acc[i] + w * x[i]}: weighted accumulation (task arithmetic, linear, model soups). */
     void axpy(float[] acc, float[] x, float w, int n);
 
@@ -75,6 +78,13 @@ public interface Kernels {
      */
     void weightedSum(float[] out, float[][] xs, float[] w, int count, int n);
 
+    /**
+     * NearSwap's step (compat.md §1.6), with {@code a} the base: {@code w = Math.max(0f, Math.min(1f, t /
+     * Math.max(Math.abs(a[i] - x[i]), 1e-6f)))} and {@code out[i] = w * x[i] + (1f - w) * a[i]}, each step rounded
+     * in float32 in that order.
+     */
+    void nearSwap(float[] out, float[] a, float[] x, float t, int n);
+
     /** {@code out[i] = |a[i]|}. */
     void abs(float[] out, float[] a, int n);
 
@@ -91,6 +101,46 @@ public interface Kernels {
      * {@code values[i]} is kept when {@code (z >>> 11) < limit} and set to +0.0 otherwise.
      */
     void keepIfHashBelow(float[] values, int n, long key, long counter, long limit);
+
+    // ---- float64 accumulation (the geometric methods' blend) ----
+    // These take an offset: they work on acc[off .. off+n) and x[off .. off+n), the runs of one coefficient.
+
+    /** {@code acc[off+i] = acc[off+i] + k * (double) x[off+i]}, in float64 (no fused multiply-add). */
+    void axpyWide(double[] acc, int off, float[] x, double k, int n);
+
+    /** {@code acc[off+i] = acc[off+i] + c[cOff+i] * (double) x[off+i]}: one coefficient per element, in float64. */
+    void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n);
+
+    /** {@code acc[i] = acc[i] + w * ((double) a[i] - (double) b[i])}, in float64: a weighted client delta. */
+    void axpyDiffWide(double[] acc, double w, float[] a, float[] b, int n);
+
+    /** {@code out[i] = (float) ((double) b[i] + s * d[i])}: a float64 step from {@code b}, rounded once. */
+    void narrowAxpy(float[] out, float[] b, double s, double[] d, int n);
+
+    /** {@code acc[i] = d * acc[i] + w * (double) x[i]}, in float64: one step of an exponential moving average. */
+    void decayWide(double[] acc, double d, float[] x, double w, int n);
+
+    /** {@code out[i] = (float) (a[i] * s)}: a float64 mean rounded once. */
+    void narrowScaled(float[] out, double[] a, double s, int n);
+
+    /** {@code out[i] = (double) a[i]}: exact. */
+    void widen(double[] out, float[] a, int n);
+
+    /** {@code out[i] = (double) a[i] - (double) b[i]}: a task vector in float64, exact (zero where a equals b). */
+    void widenSub(double[] out, float[] a, float[] b, int n);
+
+    /** {@code out[i] = (float) a[i]}: float64 rounded once to float32, to nearest even. */
+    void narrow(float[] out, double[] a, int n);
+
+    /**
+     * One model's step of RAM's active-element mean: with {@code d = x[i] - b[i]} in float32, where
+     * {@code Math.abs(d) > eps} (never for NaN), {@code sum[i] = sum[i] + (double) d} and
+     * {@code count[i] = count[i] + 1}.
+     */
+    void addIfAbove(double[] sum, double[] count, float[] x, float[] b, float eps, int n);
+
+    /** RAM's result: {@code out[i] = count[i] == 0 ? b[i] : (float) (b[i] + sum[i] / count[i])}, the sum in float64. */
+    void meanOrBase(float[] out, float[] b, double[] sum, double[] count, int n);
 
     // ---- reductions (float64) ----
 

@@ -82,6 +82,13 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void quotient(float[] out, float[] a, float[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = a[i] / b[i];
+        }
+    }
+
+    @Override
     public void axpy(float[] acc, float[] x, float w, int n) {
         for (int i = 0; i < n; i++) {
             acc[i] = acc[i] + w * x[i];
@@ -124,6 +131,15 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void nearSwap(float[] out, float[] a, float[] x, float t, int n) {
+        for (int i = 0; i < n; i++) {
+            float w = t / Math.max(Math.abs(a[i] - x[i]), 1e-6f);
+            w = Math.max(0f, Math.min(1f, w));
+            out[i] = w * x[i] + (1f - w) * a[i];
+        }
+    }
+
+    @Override
     public void weightedSum(float[] out, float[][] xs, float[] w, int count, int n) {
         for (int i = 0; i < n; i++) {
             float acc = 0f;
@@ -159,6 +175,87 @@ public final class ScalarKernels implements Kernels {
     public void abs(float[] out, float[] a, int n) {
         for (int i = 0; i < n; i++) {
             out[i] = Math.abs(a[i]);
+        }
+    }
+
+    @Override
+    public void axpyWide(double[] acc, int off, float[] x, double k, int n) {
+        for (int i = off; i < off + n; i++) {
+            acc[i] = acc[i] + k * (double) x[i];
+        }
+    }
+
+    @Override
+    public void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[off + i] = acc[off + i] + c[cOff + i] * (double) x[off + i];
+        }
+    }
+
+    @Override
+    public void decayWide(double[] acc, double d, float[] x, double w, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[i] = d * acc[i] + w * (double) x[i];
+        }
+    }
+
+    @Override
+    public void narrowScaled(float[] out, double[] a, double s, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) (a[i] * s);
+        }
+    }
+
+    @Override
+    public void axpyDiffWide(double[] acc, double w, float[] a, float[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            acc[i] = acc[i] + w * ((double) a[i] - (double) b[i]);
+        }
+    }
+
+    @Override
+    public void narrowAxpy(float[] out, float[] b, double s, double[] d, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) ((double) b[i] + s * d[i]);
+        }
+    }
+
+    @Override
+    public void widen(double[] out, float[] a, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = a[i];
+        }
+    }
+
+    @Override
+    public void widenSub(double[] out, float[] a, float[] b, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = (double) a[i] - (double) b[i];
+        }
+    }
+
+    @Override
+    public void narrow(float[] out, double[] a, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) a[i];
+        }
+    }
+
+    @Override
+    public void addIfAbove(double[] sum, double[] count, float[] x, float[] b, float eps, int n) {
+        for (int i = 0; i < n; i++) {
+            float d = x[i] - b[i];
+            if (Math.abs(d) > eps) {
+                sum[i] = sum[i] + d;
+                count[i] = count[i] + 1;
+            }
+        }
+    }
+
+    @Override
+    public void meanOrBase(float[] out, float[] b, double[] sum, double[] count, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = count[i] == 0 ? b[i] : (float) (b[i] + sum[i] / count[i]);
         }
     }
 

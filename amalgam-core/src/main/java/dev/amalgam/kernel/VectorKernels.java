@@ -34,6 +34,8 @@ public final class VectorKernels implements Kernels {
     private static final VectorSpecies<Long> LG = LongVector.SPECIES_PREFERRED;
     private static final VectorSpecies<Float> FH =
             VectorSpecies.of(float.class, VectorShape.forBitSize(LG.vectorBitSize() / 2));
+    /** float64 accumulation: one double lane per float lane, the floats again in a half-width vector (FH). */
+    private static final VectorSpecies<Double> DW = VectorSpecies.of(double.class, LG.vectorShape());
     private static final ByteOrder LE = ByteOrder.LITTLE_ENDIAN;
 
     /** The reference, for dtypes without a vector path and for the tails of loops. */
@@ -158,6 +160,17 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void quotient(float[] out, float[] a, float[] b, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector.fromArray(F, a, i).div(FloatVector.fromArray(F, b, i)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = a[i] / b[i];
+        }
+    }
+
+    @Override
     public void axpy(float[] acc, float[] x, float w, int n) {
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += L) {
@@ -221,6 +234,24 @@ public final class VectorKernels implements Kernels {
         }
         for (; i < n; i++) {
             out[i] = wa * a[i] + wb * b[i];
+        }
+    }
+
+    @Override
+    public void nearSwap(float[] out, float[] a, float[] x, float t, int n) {
+        int i = 0;
+        FloatVector vt = FloatVector.broadcast(F, t);
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector va = FloatVector.fromArray(F, a, i);
+            FloatVector vx = FloatVector.fromArray(F, x, i);
+            // lanewise MIN/MAX follow Math.min/max (NaN wins, -0 < +0), so the clamp matches the reference
+            FloatVector w = vt.div(va.sub(vx).abs().max(1e-6f)).min(1f).max(0f);
+            w.mul(vx).add(FloatVector.broadcast(F, 1f).sub(w).mul(va)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            float w = t / Math.max(Math.abs(a[i] - x[i]), 1e-6f);
+            w = Math.max(0f, Math.min(1f, w));
+            out[i] = w * x[i] + (1f - w) * a[i];
         }
     }
 
@@ -301,6 +332,148 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void axpyWide(double[] acc, int off, float[] x, double k, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            DoubleVector vx = wide(FloatVector.fromArray(FH, x, off + i));
+            DoubleVector.fromArray(DW, acc, off + i).add(vx.mul(k)).intoArray(acc, off + i);
+        }
+        for (; i < n; i++) {
+            acc[off + i] = acc[off + i] + k * (double) x[off + i];
+        }
+    }
+
+    @Override
+    public void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            DoubleVector vx = wide(FloatVector.fromArray(FH, x, off + i));
+            DoubleVector vc = DoubleVector.fromArray(DW, c, cOff + i);
+            DoubleVector.fromArray(DW, acc, off + i).add(vc.mul(vx)).intoArray(acc, off + i);
+        }
+        for (; i < n; i++) {
+            acc[off + i] = acc[off + i] + c[cOff + i] * (double) x[off + i];
+        }
+    }
+
+    @Override
+    public void decayWide(double[] acc, double d, float[] x, double w, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            DoubleVector vx = wide(FloatVector.fromArray(FH, x, i));
+            DoubleVector.fromArray(DW, acc, i).mul(d).add(vx.mul(w)).intoArray(acc, i);
+        }
+        for (; i < n; i++) {
+            acc[i] = d * acc[i] + w * (double) x[i];
+        }
+    }
+
+    @Override
+    public void narrowScaled(float[] out, double[] a, double s, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            DoubleVector m = DoubleVector.fromArray(DW, a, i).mul(s);
+            ((FloatVector) m.convertShape(VectorOperators.D2F, FH, 0)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = (float) (a[i] * s);
+        }
+    }
+
+    @Override
+    public void axpyDiffWide(double[] acc, double w, float[] a, float[] b, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            DoubleVector diff = wide(FloatVector.fromArray(FH, a, i)).sub(wide(FloatVector.fromArray(FH, b, i)));
+            DoubleVector.fromArray(DW, acc, i).add(diff.mul(w)).intoArray(acc, i);
+        }
+        for (; i < n; i++) {
+            acc[i] = acc[i] + w * ((double) a[i] - (double) b[i]);
+        }
+    }
+
+    @Override
+    public void narrowAxpy(float[] out, float[] b, double s, double[] d, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            DoubleVector m = wide(FloatVector.fromArray(FH, b, i)).add(DoubleVector.fromArray(DW, d, i).mul(s));
+            ((FloatVector) m.convertShape(VectorOperators.D2F, FH, 0)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = (float) ((double) b[i] + s * d[i]);
+        }
+    }
+
+    @Override
+    public void widen(double[] out, float[] a, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            wide(FloatVector.fromArray(FH, a, i)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = a[i];
+        }
+    }
+
+    @Override
+    public void widenSub(double[] out, float[] a, float[] b, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            wide(FloatVector.fromArray(FH, a, i)).sub(wide(FloatVector.fromArray(FH, b, i))).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = (double) a[i] - (double) b[i];
+        }
+    }
+
+    @Override
+    public void narrow(float[] out, double[] a, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            ((FloatVector) DoubleVector.fromArray(DW, a, i).convertShape(VectorOperators.D2F, FH, 0)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = (float) a[i];
+        }
+    }
+
+    @Override
+    public void addIfAbove(double[] sum, double[] count, float[] x, float[] b, float eps, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            FloatVector d = FloatVector.fromArray(FH, x, i).sub(FloatVector.fromArray(FH, b, i));
+            // the mask in double lanes: the float comparison is false for NaN, as in the reference
+            VectorMask<Double> on = d.abs().compare(VectorOperators.GT, eps).cast(DW);
+            DoubleVector s = DoubleVector.fromArray(DW, sum, i);
+            s.blend(s.add(wide(d)), on).intoArray(sum, i);
+            DoubleVector c = DoubleVector.fromArray(DW, count, i);
+            c.blend(c.add(1.0), on).intoArray(count, i);
+        }
+        for (; i < n; i++) {
+            float d = x[i] - b[i];
+            if (Math.abs(d) > eps) {
+                sum[i] = sum[i] + d;
+                count[i] = count[i] + 1;
+            }
+        }
+    }
+
+    @Override
+    public void meanOrBase(float[] out, float[] b, double[] sum, double[] count, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            FloatVector vb = FloatVector.fromArray(FH, b, i);
+            DoubleVector c = DoubleVector.fromArray(DW, count, i);
+            DoubleVector m = wide(vb).add(DoubleVector.fromArray(DW, sum, i).div(c));
+            FloatVector r = (FloatVector) m.convertShape(VectorOperators.D2F, FH, 0);
+            vb.blend(r, c.compare(VectorOperators.NE, 0.0).cast(FH)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = count[i] == 0 ? b[i] : (float) (b[i] + sum[i] / count[i]);
+        }
+    }
+
+    @Override
     public double dot(float[] a, float[] b, int n) {
         DoubleVector acc0 = DoubleVector.zero(D4);
         DoubleVector acc1 = DoubleVector.zero(D4);
@@ -352,6 +525,10 @@ public final class VectorKernels implements Kernels {
             p[i % ScalarKernels.PARTIALS] += Math.abs((double) a[i]);
         }
         return ScalarKernels.fold(p);
+    }
+
+    private static DoubleVector wide(FloatVector half) {
+        return (DoubleVector) half.convertShape(VectorOperators.F2D, DW, 0);
     }
 
     private static DoubleVector lo(FloatVector v) {

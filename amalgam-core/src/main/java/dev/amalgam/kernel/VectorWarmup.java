@@ -14,6 +14,9 @@ final class VectorWarmup {
     private static final int WARM = 256;
     private static final int PROBE = 4096;
     private static final double COMPILED_NS_PER_ELEMENT = 4.0;
+    /** Scratch float64 arrays for the wide operations: shared, as their values never matter (only compilation). */
+    private static final double[] WIDE_ACC = new double[PROBE];
+    private static final double[] WIDE_COEF = new double[PROBE];
 
     private VectorWarmup() {
     }
@@ -56,6 +59,7 @@ final class VectorWarmup {
             case F16_ENCODE -> k.fromFloat(DType.F16, a, 0, n, bytes, 0);
             case WEIGHTED_SUM -> k.weightedSum(c, xs, w, 3, n);
             case DIVIDE -> k.divide(c, a, 1.5f, n);
+            case QUOTIENT -> k.quotient(c, a, b, n);
             case SCALE -> k.scale(c, a, 0.5f, n);
             case AXPY -> k.axpy(c, a, 0.5f, n);
             case ADD -> k.add(c, a, b, n);
@@ -64,6 +68,18 @@ final class VectorWarmup {
             case LERP -> k.lerp(c, a, b, 0.3f, n);
             case BLEND -> k.blend(c, a, 0.3f, b, 0.7f, n);
             case ABS -> k.abs(c, a, n);
+            case NEAR_SWAP -> k.nearSwap(c, a, b, 0.01f, n);
+            case AXPY_WIDE -> k.axpyWide(WIDE_ACC, 0, a, 0.5, n);
+            case FMA_WIDE -> k.fmaWide(WIDE_ACC, 0, a, WIDE_COEF, 0, n);
+            case NARROW -> k.narrow(c, WIDE_COEF, n);
+            case WIDEN -> k.widen(WIDE_ACC, a, n);
+            case AXPY_DIFF_WIDE -> k.axpyDiffWide(WIDE_ACC, 0.5, a, b, n);
+            case NARROW_AXPY -> k.narrowAxpy(c, a, 0.5, WIDE_COEF, n);
+            case DECAY_WIDE -> k.decayWide(WIDE_ACC, 0.9, a, 0.1, n);
+            case NARROW_SCALED -> k.narrowScaled(c, WIDE_COEF, 0.5, n);
+            case WIDEN_SUB -> k.widenSub(WIDE_ACC, a, b, n);
+            case ADD_IF_ABOVE -> k.addIfAbove(WIDE_ACC, WIDE_COEF, a, b, 0.01f, n);
+            case MEAN_OR_BASE -> k.meanOrBase(c, a, WIDE_ACC, WIDE_COEF, n);
             case AGREE_SUM -> k.agreeSum(c, xs[2], b, a, 0.5f, n);
             case HASH_MASK -> k.keepIfHashBelow(c, n, 0x1234L, 77L, 1L << 52);
             case DOT -> {

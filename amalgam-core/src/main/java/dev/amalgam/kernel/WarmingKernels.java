@@ -19,7 +19,10 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 final class WarmingKernels implements Kernels {
     /** The operations that are warmed separately, most used first. */
     enum Op { BF16_DECODE, WEIGHTED_SUM, DIVIDE, BF16_ENCODE, F16_DECODE, F16_ENCODE, SCALE, AXPY, ADD, SUB, MUL, LERP,
-        BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK }
+        BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK, NEAR_SWAP,
+        AXPY_WIDE, FMA_WIDE, NARROW, QUOTIENT, WIDEN,
+        WIDEN_SUB, ADD_IF_ABOVE, MEAN_OR_BASE, DECAY_WIDE,
+        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY }
 
     private static final Op[] OPS = Op.values();
 
@@ -107,6 +110,11 @@ final class WarmingKernels implements Kernels {
     }
 
     @Override
+    public void quotient(float[] out, float[] a, float[] b, int n) {
+        k(Op.QUOTIENT).quotient(out, a, b, n);
+    }
+
+    @Override
     public void axpy(float[] acc, float[] x, float w, int n) {
         k(Op.AXPY).axpy(acc, x, w, n);
     }
@@ -137,6 +145,11 @@ final class WarmingKernels implements Kernels {
     }
 
     @Override
+    public void nearSwap(float[] out, float[] a, float[] x, float t, int n) {
+        k(Op.NEAR_SWAP).nearSwap(out, a, x, t, n);
+    }
+
+    @Override
     public void weightedSum(float[] out, float[][] xs, float[] w, int count, int n) {
         k(Op.WEIGHTED_SUM).weightedSum(out, xs, w, count, n);
     }
@@ -154,6 +167,61 @@ final class WarmingKernels implements Kernels {
     @Override
     public void abs(float[] out, float[] a, int n) {
         k(Op.ABS).abs(out, a, n);
+    }
+
+    @Override
+    public void axpyWide(double[] acc, int off, float[] x, double k, int n) {
+        k(Op.AXPY_WIDE).axpyWide(acc, off, x, k, n);
+    }
+
+    @Override
+    public void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n) {
+        k(Op.FMA_WIDE).fmaWide(acc, off, x, c, cOff, n);
+    }
+
+    @Override
+    public void decayWide(double[] acc, double d, float[] x, double w, int n) {
+        k(Op.DECAY_WIDE).decayWide(acc, d, x, w, n);
+    }
+
+    @Override
+    public void narrowScaled(float[] out, double[] a, double s, int n) {
+        k(Op.NARROW_SCALED).narrowScaled(out, a, s, n);
+    }
+
+    @Override
+    public void axpyDiffWide(double[] acc, double w, float[] a, float[] b, int n) {
+        k(Op.AXPY_DIFF_WIDE).axpyDiffWide(acc, w, a, b, n);
+    }
+
+    @Override
+    public void narrowAxpy(float[] out, float[] b, double s, double[] d, int n) {
+        k(Op.NARROW_AXPY).narrowAxpy(out, b, s, d, n);
+    }
+
+    @Override
+    public void widen(double[] out, float[] a, int n) {
+        k(Op.WIDEN).widen(out, a, n);
+    }
+
+    @Override
+    public void widenSub(double[] out, float[] a, float[] b, int n) {
+        k(Op.WIDEN_SUB).widenSub(out, a, b, n);
+    }
+
+    @Override
+    public void narrow(float[] out, double[] a, int n) {
+        k(Op.NARROW).narrow(out, a, n);
+    }
+
+    @Override
+    public void addIfAbove(double[] sum, double[] count, float[] x, float[] b, float eps, int n) {
+        k(Op.ADD_IF_ABOVE).addIfAbove(sum, count, x, b, eps, n);
+    }
+
+    @Override
+    public void meanOrBase(float[] out, float[] b, double[] sum, double[] count, int n) {
+        k(Op.MEAN_OR_BASE).meanOrBase(out, b, sum, count, n);
     }
 
     @Override

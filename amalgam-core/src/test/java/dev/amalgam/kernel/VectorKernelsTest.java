@@ -179,7 +179,7 @@ class VectorKernelsTest {
         float[] b = values(n, 2 + n);
         float[] c = values(n, 3 + n);
         for (String op : new String[]{"scale", "divide", "axpy", "add", "sub", "mul", "lerp", "blend", "weightedSum",
-                "abs"}) {
+                "abs", "quotient", "nearSwap", "nearSwapWide", "nearSwapZero"}) {
             float[] s = run(SCALAR, op, a, b, c, n);
             float[] v = run(VECTOR, op, a, b, c, n);
             assertSameBits(s, v, op + " n=" + n, true);
@@ -219,6 +219,147 @@ class VectorKernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void wideAccumulationMatches(int n) {
+        float[] x = values(n + 3, 30 + n);
+        double[] c = new double[n + 5];
+        SplittableRandom r = new SplittableRandom(31 + n);
+        for (int i = 0; i < c.length; i++) {
+            // coefficients of every sign and scale, with a few specials among them
+            c[i] = i % 11 == 5 ? new double[]{Double.NaN, -0.0, Double.POSITIVE_INFINITY}[i % 3]
+                    : r.nextGaussian() * Math.pow(10, r.nextInt(-40, 40));
+        }
+        double[][] got = new double[2][];
+        float[][] narrowed = new float[2][];
+        int j = 0;
+        for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+            double[] acc = new double[n + 3];
+            for (int i = 0; i < acc.length; i++) {
+                acc[i] = x[(i * 7) % x.length] * 0.5;
+            }
+            // offsets 0 and 3: the runs of LinearBlend start anywhere in the chunk
+            k.axpyWide(acc, 0, x, 0.3, n);
+            k.axpyWide(acc, 3, x, -1.7e-3, n);
+            k.fmaWide(acc, 0, x, c, 5, n);
+            k.fmaWide(acc, 3, x, c, 2, n);
+            float[] out = new float[n + 3];
+            k.narrow(out, acc, n + 3);
+            got[j] = acc;
+            narrowed[j++] = out;
+        }
+        for (int i = 0; i < n + 3; i++) {
+            double s = got[0][i];
+            double v = got[1][i];
+            if (!(Double.isNaN(s) && Double.isNaN(v))) {
+                assertThat(Double.doubleToRawLongBits(v)).as("wide n=" + n + " at " + i).isEqualTo(
+                        Double.doubleToRawLongBits(s));
+            }
+        }
+        assertSameBits(narrowed[0], narrowed[1], "narrow n=" + n, true);
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void wideningMatches(int n) {
+        float[] a = values(n, 40 + n);
+        float[] b = values(n, 41 + n);
+        for (int i = 1; i < n; i += 5) {
+            b[i] = a[i]; // equal pairs: exactly +0 (or NaN), as for a fine-tune equal to its base
+        }
+        double[][] w = new double[4][n];
+        SCALAR.widen(w[0], a, n);
+        VECTOR.widen(w[1], a, n);
+        SCALAR.widenSub(w[2], a, b, n);
+        VECTOR.widenSub(w[3], a, b, n);
+        for (int i = 0; i < n; i++) {
+            // widening keeps NaN payloads bit for bit; a difference only promises NaN-ness
+            assertThat(Double.doubleToRawLongBits(w[1][i])).as("widen n=" + n + " at " + i)
+                    .isEqualTo(Double.doubleToRawLongBits(w[0][i]));
+            if (!(Double.isNaN(w[2][i]) && Double.isNaN(w[3][i]))) {
+                assertThat(Double.doubleToRawLongBits(w[3][i])).as("widenSub n=" + n + " at " + i)
+                        .isEqualTo(Double.doubleToRawLongBits(w[2][i]));
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void averagesMatch(int n) {
+        float[][] xs = {values(n, 60 + n), values(n, 61 + n), values(n, 62 + n)};
+        float[][] out = new float[4][];
+        int j = 0;
+        for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+            double[] acc = new double[n];
+            k.widen(acc, xs[0], n);
+            k.decayWide(acc, 0.999, xs[1], 1 - 0.999, n);
+            k.decayWide(acc, 0.25, xs[2], 0.75, n);
+            out[j] = new float[n];
+            k.narrow(out[j++], acc, n);
+            double[] s = new double[n];
+            for (float[] x : xs) {
+                k.axpyWide(s, 0, x, 1.0, n);
+            }
+            out[j] = new float[n];
+            k.narrowScaled(out[j++], s, 1.0 / 3, n);
+        }
+        assertSameBits(out[0], out[2], "widen + decayWide + narrow n=" + n, true);
+        assertSameBits(out[1], out[3], "axpyWide + narrowScaled n=" + n, true);
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void clientDeltasMatch(int n) {
+        float[] base = values(n, 70 + n);
+        float[][] xs = {values(n, 71 + n), values(n, 72 + n), base.clone()};
+        double[] omega = {0.5, 0.3, 0.2};
+        float[][] out = new float[2][];
+        int j = 0;
+        for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+            double[] d = new double[n];
+            for (int c = 0; c < xs.length; c++) {
+                k.axpyDiffWide(d, omega[c], xs[c], base, n);
+            }
+            out[j] = new float[n];
+            k.narrowAxpy(out[j++], base, 0.7, d, n);
+        }
+        assertSameBits(out[0], out[1], "axpyDiffWide + narrowAxpy n=" + n, true);
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void ramMeanMatches(int n) {
+        float[] b = values(n, 50 + n);
+        float[][] xs = {values(n, 51 + n), values(n, 52 + n), b.clone()};
+        for (int i = 0; i < n; i += 4) {
+            xs[0][i] = b[i] + 1e-3f; // changes right at the threshold scale
+        }
+        float[][] out = new float[2][];
+        int j = 0;
+        for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+            double[] sum = new double[n];
+            double[] count = new double[n];
+            for (float[] x : xs) {
+                k.addIfAbove(sum, count, x, b, 1e-3f, n);
+            }
+            out[j] = new float[n];
+            k.meanOrBase(out[j++], b, sum, count, n);
+        }
+        assertSameBits(out[0], out[1], "addIfAbove + meanOrBase n=" + n, true);
+    }
+
+    @Test
+    void narrowRoundsToNearestEven() {
+        double[] a = {1.0 + 0x1p-24, 1.0 + 0x1p-24 + 0x1p-50, 1.0 + 3 * 0x1p-24, 0x1p-150, 0x1p-149 * 1.5, -0.0,
+                Double.MAX_VALUE, -1e300, Double.MIN_VALUE, 3.4028235677973366e38, 1e-46, -1e-46, 5.877471754111438e-39,
+                1.0, 2.0, 3.0, 0.1, 1.0 / 3};
+        float[] s = new float[a.length];
+        float[] v = new float[a.length];
+        SCALAR.narrow(s, a, a.length);
+        VECTOR.narrow(v, a, a.length);
+        assertSameBits(s, v, "narrow edge cases", false);
+    }
+
     private static float[] run(Kernels k, String op, float[] a, float[] b, float[] c, int n) {
         float[] out = b.clone();
         switch (op) {
@@ -232,6 +373,11 @@ class VectorKernelsTest {
             case "blend" -> k.blend(out, a, 0.6f, b, 0.7f, n);
             case "weightedSum" -> k.weightedSum(out, new float[][]{a, b, c}, new float[]{0.2f, 0.3f, 0.5f}, 3, n);
             case "abs" -> k.abs(out, a, n);
+            case "quotient" -> k.quotient(out, a, b, n);
+            case "nearSwap" -> k.nearSwap(out, a, b, 0.35f, n);
+            // a t that swaps most random pairs outright, and t = 0 (0/0 where a == b, so NaN meets the clamp)
+            case "nearSwapWide" -> k.nearSwap(out, a, b, 1e30f, n);
+            case "nearSwapZero" -> k.nearSwap(out, a, a, 0f, n);
             default -> throw new IllegalArgumentException(op);
         }
         return out;

@@ -1,5 +1,6 @@
 package dev.amalgam.merge.geometry;
 
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.merge.ElementwiseMethod;
 import dev.amalgam.merge.TensorInputs;
 
@@ -78,6 +79,7 @@ public final class GroupedGram {
         float[] x = new float[chunk];
         float[] b = base >= 0 ? new float[chunk] : null;
         double[][] y = new double[k][chunk];
+        Kernels kern = Kernels.active();
         for (long off = 0; off < numel; off += chunk) {
             int n = (int) Math.min(chunk, numel - off);
             if (b != null) {
@@ -87,13 +89,9 @@ public final class GroupedGram {
                 in.read(members[i], off, x, 0, n);
                 double[] yi = y[i];
                 if (b == null) {
-                    for (int e = 0; e < n; e++) {
-                        yi[e] = x[e];
-                    }
+                    kern.widen(yi, x, n);
                 } else {
-                    for (int e = 0; e < n; e++) {
-                        yi[e] = (double) x[e] - b[e];
-                    }
+                    kern.widenSub(yi, x, b, n);
                 }
             }
             for (int i = 0; i < k; i++) {

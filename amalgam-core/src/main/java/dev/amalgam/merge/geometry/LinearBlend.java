@@ -1,5 +1,6 @@
 package dev.amalgam.merge.geometry;
 
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.merge.ElementwiseMethod;
 import dev.amalgam.merge.TensorInputs;
 import dev.amalgam.merge.TensorOutput;
@@ -32,6 +33,7 @@ public final class LinearBlend {
         }
         long numel = in.numel();
         int chunk = (int) Math.min(ElementwiseMethod.CHUNK, Math.max(1, numel));
+        Kernels k = Kernels.active();
         float[] x = new float[chunk];
         double[] acc = new double[chunk];
         float[] res = new float[chunk];
@@ -41,35 +43,26 @@ public final class LinearBlend {
             for (int j = 0; j < count; j++) {
                 if (byInput[j] != null) {
                     in.read(j, off, x, 0, n);
-                    addScaled(acc, x, byInput[j], off, n, layout);
+                    addScaled(k, acc, x, byInput[j], off, n, layout);
                 }
             }
-            for (int e = 0; e < n; e++) {
-                res[e] = (float) acc[e];
-            }
+            k.narrow(res, acc, n);
             out.write(off, res, 0, n);
         }
     }
 
-    /** acc[e] += c[group(off + e)]·x[e], in runs of constant (or consecutive) groups so the loops vectorise. */
-    private static void addScaled(double[] acc, float[] x, double[] c, long off, int n, VectorLayout layout) {
+    /** acc[e] += c[group(off + e)]·x[e], in runs of a constant (or consecutive) group, each run one kernel call. */
+    private static void addScaled(Kernels k, double[] acc, float[] x, double[] c, long off, int n,
+                                  VectorLayout layout) {
         switch (layout.kind()) {
-            case WHOLE -> {
-                double k = c[0];
-                for (int e = 0; e < n; e++) {
-                    acc[e] += k * x[e];
-                }
-            }
+            case WHOLE -> k.axpyWide(acc, 0, x, c[0], n);
             case LAST_DIM -> {
                 long len = layout.lastDimLen();
                 int e = 0;
                 while (e < n) {
                     long flat = off + e;
                     int run = (int) Math.min(n - e, len - flat % len);
-                    double k = c[(int) (flat / len)];
-                    for (int i = e; i < e + run; i++) {
-                        acc[i] += k * x[i];
-                    }
+                    k.axpyWide(acc, e, x, c[(int) (flat / len)], run);
                     e += run;
                 }
             }
@@ -79,9 +72,7 @@ public final class LinearBlend {
                 while (e < n) {
                     int g0 = (int) ((off + e) % stride);
                     int run = (int) Math.min(n - e, stride - g0);
-                    for (int i = 0; i < run; i++) {
-                        acc[e + i] += c[g0 + i] * x[e + i];
-                    }
+                    k.fmaWide(acc, e, x, c, g0, run);
                     e += run;
                 }
             }

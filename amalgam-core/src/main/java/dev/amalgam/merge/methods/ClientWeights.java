@@ -1,5 +1,6 @@
 package dev.amalgam.merge.methods;
 
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.merge.TensorMergeContext;
 
 /**
@@ -58,13 +59,12 @@ record ClientWeights(int base, int[] clients, double[] omega) {
         return null;
     }
 
-    /** Δ = Σ ω_i (x_i − x_t) for element e, in float64. */
-    double delta(float[][] in, int e) {
-        double x = in[base][e];
-        double d = 0;
-        for (int k = 0; k < clients.length; k++) {
-            d += omega[k] * (in[clients[k]][e] - x);
+    /** {@code d[e] = Σ ω_i (x_i − x_t)} for the first {@code n} elements in float64: clients in order, from +0.0. */
+    void deltas(float[][] in, double[] d, int n) {
+        Kernels k = Kernels.active();
+        java.util.Arrays.fill(d, 0, n, 0.0);
+        for (int c = 0; c < clients.length; c++) {
+            k.axpyDiffWide(d, omega[c], in[clients[c]], in[base], n);
         }
-        return d;
     }
 }

@@ -1,5 +1,6 @@
 package dev.amalgam.merge.methods;
 
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.merge.BaseModelUse;
 import dev.amalgam.merge.ElementwiseMethod;
 import dev.amalgam.merge.MethodInfo;
@@ -43,14 +44,15 @@ public final class EmaMerge extends ElementwiseMethod {
         CheckpointOrder.warnBatchNorm(ctx, "ema");
         double d = ctx.params().number("decay");
         int n = ctx.inputCount();
+        Kernels k = Kernels.active();
+        WideScratch scratch = new WideScratch();
         return (in, out, len, offset) -> {
-            for (int e = 0; e < len; e++) {
-                double acc = in[0][e];
-                for (int t = 1; t < n; t++) {
-                    acc = d * acc + (1 - d) * in[t][e];
-                }
-                out[e] = (float) acc;
+            double[] acc = scratch.sized(len);
+            k.widen(acc, in[0], len);
+            for (int t = 1; t < n; t++) {
+                k.decayWide(acc, d, in[t], 1 - d, len);
             }
+            k.narrow(out, acc, len);
         };
     }
 }

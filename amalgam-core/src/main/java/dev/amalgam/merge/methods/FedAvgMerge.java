@@ -1,5 +1,6 @@
 package dev.amalgam.merge.methods;
 
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.merge.BaseModelUse;
 import dev.amalgam.merge.ElementwiseMethod;
 import dev.amalgam.merge.MethodInfo;
@@ -33,10 +34,12 @@ public final class FedAvgMerge extends ElementwiseMethod {
     protected ChunkKernel kernel(TensorMergeContext ctx) {
         ClientWeights cw = ClientWeights.of(ctx);
         double lr = ctx.params().number("lr");
+        Kernels k = Kernels.active();
+        WideScratch scratch = new WideScratch();
         return (in, out, len, offset) -> {
-            for (int e = 0; e < len; e++) {
-                out[e] = (float) (in[cw.base()][e] + lr * cw.delta(in, e));
-            }
+            double[] d = scratch.sized(len);
+            cw.deltas(in, d, len);
+            k.narrowAxpy(out, in[cw.base()], lr, d, len);
         };
     }
 }

@@ -1,5 +1,6 @@
 package dev.amalgam.merge.methods;
 
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.merge.BaseModelUse;
 import dev.amalgam.merge.ElementwiseMethod;
 import dev.amalgam.merge.EmbedRectification;
@@ -14,7 +15,7 @@ import java.util.List;
  * value where it is close to the base and keeps the base where they differ a lot. Per element,
  * {@code w = clamp(t / max(|a − x|, 1e-6), 0, 1)} and {@code out = w·x + (1 − w)·a}, with a the base: elements
  * within t of the base are swapped outright (w = 1), farther ones are blended in proportion t/|a − x|. Computed in
- * float32 like mergekit's float32 path.
+ * float32 like mergekit's float32 path, by {@link Kernels#nearSwap}.
  */
 public final class NearSwapMerge extends ElementwiseMethod {
     private static final MethodInfo INFO = new MethodInfo("nearswap", "NearSwap",
@@ -41,19 +42,7 @@ public final class NearSwapMerge extends ElementwiseMethod {
         int a = ctx.baseIndex();
         int x = 1 - a;
         float t = (float) ctx.params().number("t");
-        return (in, out, n, offset) -> {
-            float[] av = in[a];
-            float[] xv = in[x];
-            for (int e = 0; e < n; e++) {
-                out[e] = swap(t, av[e], xv[e]);
-            }
-        };
-    }
-
-    /** One element: the base value {@code a} moved towards {@code x} by the weight {@code t/|a − x|}, at most 1. */
-    static float swap(float t, float a, float x) {
-        float w = t / Math.max(Math.abs(a - x), 1e-6f);
-        w = Math.max(0f, Math.min(1f, w));
-        return w * x + (1f - w) * a;
+        Kernels k = Kernels.active();
+        return (in, out, n, offset) -> k.nearSwap(out, in[a], in[x], t, n);
     }
 }

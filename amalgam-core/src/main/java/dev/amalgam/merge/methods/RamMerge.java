@@ -1,5 +1,6 @@
 package dev.amalgam.merge.methods;
 
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.merge.BaseModelUse;
 import dev.amalgam.merge.ElementwiseMethod;
 import dev.amalgam.merge.EmbedRectification;
@@ -36,20 +37,16 @@ public final class RamMerge extends ElementwiseMethod {
         int b = ctx.baseIndex();
         int[] members = Members.nonBase(ctx);
         float eps = (float) ctx.params().number("epsilon");
+        Kernels k = Kernels.active();
+        WideScratch sums = new WideScratch();
+        WideScratch counts = new WideScratch();
         return (in, out, n, offset) -> {
-            float[] bv = in[b];
-            for (int e = 0; e < n; e++) {
-                double sum = 0;
-                int active = 0;
-                for (int m : members) {
-                    float d = in[m][e] - bv[e];
-                    if (Math.abs(d) > eps) {
-                        sum += d;
-                        active++;
-                    }
-                }
-                out[e] = active == 0 ? bv[e] : (float) (bv[e] + sum / active);
+            double[] sum = sums.zeroed(n);
+            double[] count = counts.zeroed(n);
+            for (int m : members) {
+                k.addIfAbove(sum, count, in[m], in[b], eps, n);
             }
+            k.meanOrBase(out, in[b], sum, count, n);
         };
     }
 }

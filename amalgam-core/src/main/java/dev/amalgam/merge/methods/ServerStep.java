@@ -108,6 +108,7 @@ abstract class ServerStep implements MergeMethod, SideInputMethod {
         float[][] in = new float[inputs.count()][chunk];
         float[][] state = new float[slots.size()][chunk];
         float[] out = new float[chunk];
+        double[] delta = new double[chunk];
         for (long off = 0; off < numel; off += chunk) {
             int len = (int) Math.min(chunk, numel - off);
             for (int i = 0; i < in.length; i++) {
@@ -120,8 +121,10 @@ abstract class ServerStep implements MergeMethod, SideInputMethod {
                     java.util.Arrays.fill(state[k], 0, len, init[k]);
                 }
             }
+            // the deltas through the kernels; the optimizer's own update stays per element (its state is per slot)
+            cw.deltas(in, delta, len);
             for (int e = 0; e < len; e++) {
-                out[e] = (float) u.apply(in[cw.base()][e], cw.delta(in, e), state, e);
+                out[e] = (float) u.apply(in[cw.base()][e], delta[e], state, e);
             }
             output.write(off, out, 0, len);
             for (int k = 0; k < state.length; k++) {

@@ -1,5 +1,6 @@
 package dev.amalgam.merge.subspace;
 
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.linalg.DMatrix;
 import dev.amalgam.merge.TensorInputs;
 import dev.amalgam.merge.TensorMergeContext;
@@ -32,9 +33,7 @@ public record TaskVectors(float[] base, List<double[]> tasks, long[] shape) {
             }
             inputs.read(i, 0, buf, 0, n);
             double[] tau = new double[n];
-            for (int e = 0; e < n; e++) {
-                tau[e] = (double) buf[e] - base[e];
-            }
+            Kernels.active().widenSub(tau, buf, base, n);
             tasks.add(tau);
         }
         return new TaskVectors(base, List.copyOf(tasks), ctx.shape().clone());
