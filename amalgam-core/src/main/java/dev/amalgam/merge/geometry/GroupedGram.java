@@ -94,6 +94,10 @@ public final class GroupedGram {
                     kern.widenSub(yi, x, b, n);
                 }
             }
+            if (k == 2 && layout.kind() != VectorLayout.Kind.FIRST_DIM) {
+                accumulatePair(acc, y[0], y[1], off, n, layout);
+                continue;
+            }
             for (int i = 0; i < k; i++) {
                 for (int j = i; j < k; j++) {
                     accumulate(acc[pair(k, i, j)], y[i], y[j], off, n, layout);
@@ -130,6 +134,69 @@ public final class GroupedGram {
                 }
             }
         }
+    }
+
+    /**
+     * The two-vector case (slerp, nuslerp) over contiguous runs: {@code <a,a>}, {@code <a,b>} and {@code <b,b>} in
+     * one pass over the chunk instead of three, each with exactly the additions of {@link #dot}, so the sums are
+     * bit-identical to the general path while the chunk is read once.
+     */
+    private static void accumulatePair(double[][] acc, double[] a, double[] b, long off, int n, VectorLayout layout) {
+        double[] aa = acc[0];
+        double[] ab = acc[1];
+        double[] bb = acc[2];
+        double[] out = new double[3];
+        if (layout.kind() == VectorLayout.Kind.WHOLE) {
+            dots(a, b, 0, n, out);
+            aa[0] += out[0];
+            ab[0] += out[1];
+            bb[0] += out[2];
+            return;
+        }
+        long len = layout.lastDimLen();
+        int e = 0;
+        while (e < n) {
+            long flat = off + e;
+            int run = (int) Math.min(n - e, len - flat % len);
+            int g = (int) (flat / len);
+            dots(a, b, e, e + run, out);
+            aa[g] += out[0];
+            ab[g] += out[1];
+            bb[g] += out[2];
+            e += run;
+        }
+    }
+
+    /** {@code out = {<a,a>, <a,b>, <b,b>}} over [from, to), each summed exactly as {@link #dot} sums it. */
+    private static void dots(double[] a, double[] b, int from, int to, double[] out) {
+        double aa0 = 0, aa1 = 0, aa2 = 0, aa3 = 0;
+        double ab0 = 0, ab1 = 0, ab2 = 0, ab3 = 0;
+        double bb0 = 0, bb1 = 0, bb2 = 0, bb3 = 0;
+        int e = from;
+        for (; e + 3 < to; e += 4) {
+            double a0 = a[e], a1 = a[e + 1], a2 = a[e + 2], a3 = a[e + 3];
+            double b0 = b[e], b1 = b[e + 1], b2 = b[e + 2], b3 = b[e + 3];
+            aa0 += a0 * a0;
+            aa1 += a1 * a1;
+            aa2 += a2 * a2;
+            aa3 += a3 * a3;
+            ab0 += a0 * b0;
+            ab1 += a1 * b1;
+            ab2 += a2 * b2;
+            ab3 += a3 * b3;
+            bb0 += b0 * b0;
+            bb1 += b1 * b1;
+            bb2 += b2 * b2;
+            bb3 += b3 * b3;
+        }
+        for (; e < to; e++) {
+            aa0 += a[e] * a[e];
+            ab0 += a[e] * b[e];
+            bb0 += b[e] * b[e];
+        }
+        out[0] = (aa0 + aa1) + (aa2 + aa3);
+        out[1] = (ab0 + ab1) + (ab2 + ab3);
+        out[2] = (bb0 + bb1) + (bb2 + bb3);
     }
 
     /** Σ a[e]·b[e] over [from, to) with four partial sums (breaks the add latency chain). */
