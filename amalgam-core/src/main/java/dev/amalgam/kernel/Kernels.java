@@ -102,6 +102,13 @@ public interface Kernels {
      */
     void keepIfHashBelow(float[] values, int n, long key, long counter, long limit);
 
+    /**
+     * A mask kept as one bit per element (DELLA's drawn mask): {@code values[i]} is kept when bit {@code j =
+     * offset + i} of {@code bits} (bit {@code j & 63} of {@code bits[j >>> 6]}) is set and set to +0.0 otherwise;
+     * {@code bits} covers at least {@code offset + n} bits.
+     */
+    void keepIfBitSet(float[] values, int n, long[] bits, long offset);
+
     // ---- float64 accumulation (the geometric methods' blend) ----
     // These take an offset: they work on acc[off .. off+n) and x[off .. off+n), the runs of one coefficient.
 

@@ -172,6 +172,14 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void keepIfBitSet(float[] values, int n, long[] bits, long offset) {
+        for (int i = 0; i < n; i++) {
+            long j = offset + i;
+            values[i] = (bits[(int) (j >>> 6)] & 1L << j) != 0 ? values[i] : 0f;
+        }
+    }
+
+    @Override
     public void abs(float[] out, float[] a, int n) {
         for (int i = 0; i < n; i++) {
             out[i] = Math.abs(a[i]);

@@ -320,6 +320,28 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void keepIfBitSet(float[] values, int n, long[] bits, long offset) {
+        FloatVector zero = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            // the L bits of this vector, which may straddle two words (L <= 64, so at most two)
+            long j = offset + i;
+            int w = (int) (j >>> 6);
+            int s = (int) (j & 63);
+            long word = bits[w] >>> s;
+            if (s + L > 64) {
+                word |= bits[w + 1] << (64 - s);
+            }
+            VectorMask<Float> keep = VectorMask.fromLong(F, word);
+            zero.blend(FloatVector.fromArray(F, values, i), keep).intoArray(values, i);
+        }
+        for (; i < n; i++) {
+            long j = offset + i;
+            values[i] = (bits[(int) (j >>> 6)] & 1L << j) != 0 ? values[i] : 0f;
+        }
+    }
+
+    @Override
     public void abs(float[] out, float[] a, int n) {
         int i = 0;
         for (int bound = I.loopBound(n); i < bound; i += L) {

@@ -17,6 +17,12 @@ final class VectorWarmup {
     /** Scratch float64 arrays for the wide operations: shared, as their values never matter (only compilation). */
     private static final double[] WIDE_ACC = new double[PROBE];
     private static final double[] WIDE_COEF = new double[PROBE];
+    /** A bit mask for {@code keepIfBitSet}, one bit per element of the longest call and a word to spare. */
+    private static final long[] BITS = new long[PROBE / 64 + 1];
+
+    static {
+        java.util.Arrays.fill(BITS, 0x5555_5555_5555_5555L);
+    }
 
     private VectorWarmup() {
     }
@@ -82,6 +88,7 @@ final class VectorWarmup {
             case MEAN_OR_BASE -> k.meanOrBase(c, a, WIDE_ACC, WIDE_COEF, n);
             case AGREE_SUM -> k.agreeSum(c, xs[2], b, a, 0.5f, n);
             case HASH_MASK -> k.keepIfHashBelow(c, n, 0x1234L, 77L, 1L << 52);
+            case BIT_MASK -> k.keepIfBitSet(c, n, BITS, 3);
             case DOT -> {
                 return k.dot(a, b, n);
             }

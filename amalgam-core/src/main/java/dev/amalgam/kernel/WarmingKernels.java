@@ -22,7 +22,7 @@ final class WarmingKernels implements Kernels {
         BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK, NEAR_SWAP,
         AXPY_WIDE, FMA_WIDE, NARROW, QUOTIENT, WIDEN,
         WIDEN_SUB, ADD_IF_ABOVE, MEAN_OR_BASE, DECAY_WIDE,
-        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY }
+        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY, BIT_MASK }
 
     private static final Op[] OPS = Op.values();
 
@@ -162,6 +162,11 @@ final class WarmingKernels implements Kernels {
     @Override
     public void keepIfHashBelow(float[] values, int n, long key, long counter, long limit) {
         k(Op.HASH_MASK).keepIfHashBelow(values, n, key, counter, limit);
+    }
+
+    @Override
+    public void keepIfBitSet(float[] values, int n, long[] bits, long offset) {
+        k(Op.BIT_MASK).keepIfBitSet(values, n, bits, offset);
     }
 
     @Override

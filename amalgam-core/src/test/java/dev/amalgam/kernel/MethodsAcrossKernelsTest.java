@@ -28,6 +28,11 @@ class MethodsAcrossKernelsTest {
                         .input(2, "weight", 0.4), SHAPE, 3),
                 Arguments.of("ties", (Supplier<Ctx>) () -> new Ctx(3).base(0).input(1, "weight", 0.7)
                         .input(2, "weight", 0.4).input(1, "density", 0.5).input(2, "density", 0.5), SHAPE, 3),
+                // DARE's hashed drop and DELLA's bit mask, each followed by the L1 rescale
+                Arguments.of("dare_ties", (Supplier<Ctx>) () -> new Ctx(3).base(0).input(1, "weight", 0.7)
+                        .input(2, "weight", 0.4).input(1, "density", 0.5).input(2, "density", 0.6), SHAPE, 3),
+                Arguments.of("della", (Supplier<Ctx>) () -> new Ctx(3).base(0).input(1, "weight", 0.7)
+                        .input(2, "weight", 0.4).input(1, "density", 0.5).input(2, "density", 0.6), MATRIX, 3),
                 Arguments.of("ema", (Supplier<Ctx>) () -> new Ctx(3).global("decay", 0.9), SHAPE, 3),
                 Arguments.of("swa", (Supplier<Ctx>) () -> new Ctx(3), SHAPE, 3),
                 Arguments.of("fedavg", (Supplier<Ctx>) () -> new Ctx(3).base(0), SHAPE, 3),

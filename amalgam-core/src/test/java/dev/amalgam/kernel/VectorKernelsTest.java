@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class VectorKernelsTest {
     private static final ScalarKernels SCALAR = new ScalarKernels();
     private static final VectorKernels VECTOR = new VectorKernels();
-    private static final int[] LENGTHS = {0, 1, 7, 15, 16, 17, 1023, 4097};
+    private static final int[] LENGTHS = {0, 1, 7, 15, 16, 17, 31, 33, 1023, 1025, 4097};
 
     /** ±0, subnormals, normals at the edges, ±Inf, quiet/signalling NaNs of both signs, bf16 and f16 limits, ties. */
     static final float[] SPECIALS = {
@@ -216,6 +216,25 @@ class VectorKernelsTest {
             SCALAR.keepIfHashBelow(s, n, 0x5DEECE66DL * n, -3L + n, limit);
             VECTOR.keepIfHashBelow(v, n, 0x5DEECE66DL * n, -3L + n, limit);
             assertSameBits(s, v, "keepIfHashBelow n=" + n + " limit=" + limit, true);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void bitMaskMatches(int n) {
+        SplittableRandom r = new SplittableRandom(40 + n);
+        // offsets that put a vector's bits inside one word, at a word's start and straddling two words
+        for (long offset : new long[]{0, 1, 63, 64, 100}) {
+            long[] bits = new long[(int) ((offset + n + 63) >>> 6) + 1];
+            for (int w = 0; w < bits.length; w++) {
+                bits[w] = r.nextLong();
+            }
+            bits[0] = -1L; // a run of all-kept next to random ones
+            float[] s = values(n, 9 + n);
+            float[] v = s.clone();
+            SCALAR.keepIfBitSet(s, n, bits, offset);
+            VECTOR.keepIfBitSet(v, n, bits, offset);
+            assertSameBits(s, v, "keepIfBitSet n=" + n + " offset=" + offset, false);
         }
     }
 
