@@ -96,6 +96,16 @@ public interface Kernels {
     void agreeSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n);
 
     /**
+     * One model's step of SCE's erase (compat.md §1.3): {@code agree} as in {@link #agreeSum}, tested on the
+     * unscaled {@code x[i]}, then {@code sum[i] = sum[i] + (agree ? x[i] * w : 0)} and {@code wsum[i] = wsum[i] +
+     * (agree ? w : 0)}. The product is taken after the test, so a value whose product underflows still counts.
+     */
+    void agreeScaledSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n);
+
+    /** {@code out[i] = Math.max(a[i], lo)}: a floor under a denominator (NaN stays NaN, +0 is above −0). */
+    void atLeast(float[] out, float[] a, float lo, int n);
+
+    /**
      * The counter-based random drop of DARE ({@code merge.random.CounterRandom}'s stream): with {@code z} the
      * SplitMix64 finalizer of {@code key + 0x9E3779B97F4A7C15L · (counter + i + 1)} (64-bit wrapping arithmetic),
      * {@code values[i]} is kept when {@code (z >>> 11) < limit} and set to +0.0 otherwise.

@@ -161,6 +161,23 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void agreeScaledSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = x[i];
+            boolean agree = total[i] >= 0f ? v > 0f : v < 0f;
+            sum[i] = sum[i] + (agree ? v * w : 0f);
+            wsum[i] = wsum[i] + (agree ? w : 0f);
+        }
+    }
+
+    @Override
+    public void atLeast(float[] out, float[] a, float lo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = Math.max(a[i], lo);
+        }
+    }
+
+    @Override
     public void keepIfHashBelow(float[] values, int n, long key, long counter, long limit) {
         for (int i = 0; i < n; i++) {
             long z = key + 0x9E3779B97F4A7C15L * (counter + i + 1);

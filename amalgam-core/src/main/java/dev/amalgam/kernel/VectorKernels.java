@@ -297,6 +297,39 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void agreeScaledSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector vw = FloatVector.broadcast(F, w);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            VectorMask<Float> positive = FloatVector.fromArray(F, total, i).compare(VectorOperators.GE, 0f);
+            VectorMask<Float> agree = v.compare(VectorOperators.GT, 0f).and(positive)
+                    .or(v.compare(VectorOperators.LT, 0f).andNot(positive));
+            FloatVector.fromArray(F, sum, i).add(zero.blend(v.mul(vw), agree)).intoArray(sum, i);
+            FloatVector.fromArray(F, wsum, i).add(zero.blend(vw, agree)).intoArray(wsum, i);
+        }
+        for (; i < n; i++) {
+            float v = x[i];
+            boolean agree = total[i] >= 0f ? v > 0f : v < 0f;
+            sum[i] = sum[i] + (agree ? v * w : 0f);
+            wsum[i] = wsum[i] + (agree ? w : 0f);
+        }
+    }
+
+    @Override
+    public void atLeast(float[] out, float[] a, float lo, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            // FloatVector.max is Math.max lane-wise: NaN wins, +0 beats −0
+            FloatVector.fromArray(F, a, i).max(lo).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = Math.max(a[i], lo);
+        }
+    }
+
+    @Override
     public void keepIfHashBelow(float[] values, int n, long key, long counter, long limit) {
         int lanes = LG.length();
         LongVector iota = LongVector.zero(LG).addIndex(1);

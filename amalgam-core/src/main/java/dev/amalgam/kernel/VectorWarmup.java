@@ -87,6 +87,8 @@ final class VectorWarmup {
             case ADD_IF_ABOVE -> k.addIfAbove(WIDE_ACC, WIDE_COEF, a, b, 0.01f, n);
             case MEAN_OR_BASE -> k.meanOrBase(c, a, WIDE_ACC, WIDE_COEF, n);
             case AGREE_SUM -> k.agreeSum(c, xs[2], b, a, 0.5f, n);
+            case AGREE_SCALED_SUM -> k.agreeScaledSum(c, xs[2], b, a, 0.5f, n);
+            case AT_LEAST -> k.atLeast(c, a, 1e-6f, n);
             case HASH_MASK -> k.keepIfHashBelow(c, n, 0x1234L, 77L, 1L << 52);
             case BIT_MASK -> k.keepIfBitSet(c, n, BITS, 3);
             case DOT -> {

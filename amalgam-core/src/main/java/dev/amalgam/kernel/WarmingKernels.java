@@ -22,7 +22,7 @@ final class WarmingKernels implements Kernels {
         BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK, NEAR_SWAP,
         AXPY_WIDE, FMA_WIDE, NARROW, QUOTIENT, WIDEN,
         WIDEN_SUB, ADD_IF_ABOVE, MEAN_OR_BASE, DECAY_WIDE,
-        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY, BIT_MASK }
+        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY, BIT_MASK, AGREE_SCALED_SUM, AT_LEAST }
 
     private static final Op[] OPS = Op.values();
 
@@ -157,6 +157,16 @@ final class WarmingKernels implements Kernels {
     @Override
     public void agreeSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
         k(Op.AGREE_SUM).agreeSum(sum, wsum, total, x, w, n);
+    }
+
+    @Override
+    public void agreeScaledSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
+        k(Op.AGREE_SCALED_SUM).agreeScaledSum(sum, wsum, total, x, w, n);
+    }
+
+    @Override
+    public void atLeast(float[] out, float[] a, float lo, int n) {
+        k(Op.AT_LEAST).atLeast(out, a, lo, n);
     }
 
     @Override

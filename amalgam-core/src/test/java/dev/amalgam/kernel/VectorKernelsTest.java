@@ -179,7 +179,7 @@ class VectorKernelsTest {
         float[] b = values(n, 2 + n);
         float[] c = values(n, 3 + n);
         for (String op : new String[]{"scale", "divide", "axpy", "add", "sub", "mul", "lerp", "blend", "weightedSum",
-                "abs", "quotient", "nearSwap", "nearSwapWide", "nearSwapZero"}) {
+                "abs", "quotient", "atLeast", "atLeastZero", "nearSwap", "nearSwapWide", "nearSwapZero"}) {
             float[] s = run(SCALAR, op, a, b, c, n);
             float[] v = run(VECTOR, op, a, b, c, n);
             assertSameBits(s, v, op + " n=" + n, true);
@@ -205,6 +205,22 @@ class VectorKernelsTest {
         }
         assertSameBits(out[0], out[2], "agreeSum sum n=" + n, true);
         assertSameBits(out[1], out[3], "agreeSum wsum n=" + n, true);
+        // SCE's step: the same test, the product after it (0x1p-140 * 1e-10 underflows to zero yet counts)
+        for (int i = 1; i < n; i += 5) {
+            x[i] = i % 2 == 0 ? 0x1p-140f : -0x1p-140f;
+        }
+        for (float w : new float[]{0.7f, 1e-10f, 0f, Float.POSITIVE_INFINITY}) {
+            j = 0;
+            for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+                float[] sum = values(n, 6 + n);
+                float[] wsum = values(n, 7 + n);
+                k.agreeScaledSum(sum, wsum, total, x, w, n);
+                out[j++] = sum;
+                out[j++] = wsum;
+            }
+            assertSameBits(out[0], out[2], "agreeScaledSum sum n=" + n + " w=" + w, true);
+            assertSameBits(out[1], out[3], "agreeScaledSum wsum n=" + n + " w=" + w, true);
+        }
     }
 
     @ParameterizedTest
@@ -393,6 +409,8 @@ class VectorKernelsTest {
             case "weightedSum" -> k.weightedSum(out, new float[][]{a, b, c}, new float[]{0.2f, 0.3f, 0.5f}, 3, n);
             case "abs" -> k.abs(out, a, n);
             case "quotient" -> k.quotient(out, a, b, n);
+            case "atLeast" -> k.atLeast(out, a, 1e-6f, n);
+            case "atLeastZero" -> k.atLeast(out, a, -0f, n); // ±0 against −0
             case "nearSwap" -> k.nearSwap(out, a, b, 0.35f, n);
             // a t that swaps most random pairs outright, and t = 0 (0/0 where a == b, so NaN meets the clamp)
             case "nearSwapWide" -> k.nearSwap(out, a, b, 1e30f, n);

@@ -9,8 +9,6 @@ import dev.amalgam.kernel.Kernels;
  * non-zero and has that sign. Written chunk-wise over plain arrays so it can later get a SIMD twin.
  */
 public final class SignConsensus {
-    private static final Kernels KERNELS = Kernels.active();
-
     private SignConsensus() {
     }
 
@@ -65,8 +63,9 @@ public final class SignConsensus {
         }
         java.util.Arrays.fill(mixed, 0, n, 0f);
         java.util.Arrays.fill(div, 0, n, 0f);
+        Kernels kernels = Kernels.active(); // per call: tests pin kernels per thread
         for (int m = 0; m < models; m++) {
-            KERNELS.agreeSum(mixed, div, total, wd[m], weights[m], n);
+            kernels.agreeSum(mixed, div, total, wd[m], weights[m], n);
         }
         for (int e = 0; e < n; e++) {
             div[e] = div[e] == 0f ? 1f : div[e];
