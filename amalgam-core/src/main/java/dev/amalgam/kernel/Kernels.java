@@ -159,6 +159,15 @@ public interface Kernels {
     /** RAM's result: {@code out[i] = count[i] == 0 ? b[i] : (float) (b[i] + sum[i] / count[i])}, the sum in float64. */
     void meanOrBase(float[] out, float[] b, double[] sum, double[] count, int n);
 
+    /**
+     * One model's step of Fisher merging: with {@code w = c * Math.max((double) f[i], floor)}, {@code num[i] =
+     * num[i] + w * (double) x[i]} and {@code den[i] = den[i] + w}, in float64 (no fused multiply-add).
+     */
+    void fisherStep(double[] num, double[] den, float[] x, float[] f, double c, double floor, int n);
+
+    /** {@code out[i] = (float) (den[i] > 0 ? num[i] / den[i] : alt[i] / s)}: a float64 ratio, or a fallback, rounded once. */
+    void narrowRatioOr(float[] out, double[] num, double[] den, double[] alt, double s, int n);
+
     // ---- reductions (float64) ----
 
     /** Σ a[i]·b[i] in float64 (products are exact in float64). */

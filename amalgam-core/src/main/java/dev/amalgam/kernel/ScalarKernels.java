@@ -285,6 +285,22 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void fisherStep(double[] num, double[] den, float[] x, float[] f, double c, double floor, int n) {
+        for (int i = 0; i < n; i++) {
+            double w = c * Math.max((double) f[i], floor);
+            num[i] = num[i] + w * (double) x[i];
+            den[i] = den[i] + w;
+        }
+    }
+
+    @Override
+    public void narrowRatioOr(float[] out, double[] num, double[] den, double[] alt, double s, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) (den[i] > 0 ? num[i] / den[i] : alt[i] / s);
+        }
+    }
+
+    @Override
     public double dot(float[] a, float[] b, int n) {
         double[] p = new double[PARTIALS];
         for (int i = 0; i < n; i++) {

@@ -529,6 +529,39 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void fisherStep(double[] num, double[] den, float[] x, float[] f, double c, double floor, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            // DoubleVector.max is Math.max lane-wise, so a NaN Fisher value stays NaN as in the scalar twin
+            DoubleVector w = wide(FloatVector.fromArray(FH, f, i)).max(floor).mul(c);
+            DoubleVector vx = wide(FloatVector.fromArray(FH, x, i));
+            DoubleVector.fromArray(DW, num, i).add(w.mul(vx)).intoArray(num, i);
+            DoubleVector.fromArray(DW, den, i).add(w).intoArray(den, i);
+        }
+        for (; i < n; i++) {
+            double w = c * Math.max((double) f[i], floor);
+            num[i] = num[i] + w * (double) x[i];
+            den[i] = den[i] + w;
+        }
+    }
+
+    @Override
+    public void narrowRatioOr(float[] out, double[] num, double[] den, double[] alt, double s, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            DoubleVector d = DoubleVector.fromArray(DW, den, i);
+            DoubleVector ratio = DoubleVector.fromArray(DW, num, i).div(d);
+            DoubleVector fallback = DoubleVector.fromArray(DW, alt, i).div(s);
+            // GT is false for a NaN denominator, which takes the fallback as in the scalar twin
+            DoubleVector r = fallback.blend(ratio, d.compare(VectorOperators.GT, 0.0));
+            ((FloatVector) r.convertShape(VectorOperators.D2F, FH, 0)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = (float) (den[i] > 0 ? num[i] / den[i] : alt[i] / s);
+        }
+    }
+
+    @Override
     public double dot(float[] a, float[] b, int n) {
         DoubleVector acc0 = DoubleVector.zero(D4);
         DoubleVector acc1 = DoubleVector.zero(D4);

@@ -22,7 +22,7 @@ final class WarmingKernels implements Kernels {
         BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK, NEAR_SWAP,
         AXPY_WIDE, FMA_WIDE, NARROW, QUOTIENT, WIDEN,
         WIDEN_SUB, ADD_IF_ABOVE, MEAN_OR_BASE, DECAY_WIDE,
-        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY, BIT_MASK, AGREE_SCALED_SUM, AT_LEAST }
+        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY, BIT_MASK, AGREE_SCALED_SUM, AT_LEAST, FISHER_STEP, NARROW_RATIO_OR }
 
     private static final Op[] OPS = Op.values();
 
@@ -237,6 +237,16 @@ final class WarmingKernels implements Kernels {
     @Override
     public void meanOrBase(float[] out, float[] b, double[] sum, double[] count, int n) {
         k(Op.MEAN_OR_BASE).meanOrBase(out, b, sum, count, n);
+    }
+
+    @Override
+    public void fisherStep(double[] num, double[] den, float[] x, float[] f, double c, double floor, int n) {
+        k(Op.FISHER_STEP).fisherStep(num, den, x, f, c, floor, n);
+    }
+
+    @Override
+    public void narrowRatioOr(float[] out, double[] num, double[] den, double[] alt, double s, int n) {
+        k(Op.NARROW_RATIO_OR).narrowRatioOr(out, num, den, alt, s, n);
     }
 
     @Override

@@ -383,6 +383,35 @@ class VectorKernelsTest {
         assertSameBits(out[0], out[1], "addIfAbove + meanOrBase n=" + n, true);
     }
 
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void fisherMatches(int n) {
+        float[][] xs = {values(n, 60 + n), values(n, 61 + n)};
+        // Fisher values: the specials (negative, NaN, ±0 and infinite ones meet the floor) and realistic ones
+        float[][] fs = {values(n, 62 + n), values(n, 63 + n)};
+        for (int i = 0; i < n; i += 3) {
+            fs[1][i] = 0f; // both at or below the floor: the weighted-mean fallback where floor = 0
+            fs[0][i] = -1f;
+        }
+        for (double floor : new double[]{1e-6, 0}) {
+            float[][] out = new float[2][];
+            int j = 0;
+            for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+                double[] num = new double[n];
+                double[] den = new double[n];
+                double[] plain = new double[n];
+                double[] c = {0.3, 0.7};
+                for (int m = 0; m < 2; m++) {
+                    k.fisherStep(num, den, xs[m], fs[m], c[m], floor, n);
+                    k.axpyWide(plain, 0, xs[m], c[m], n);
+                }
+                out[j] = new float[n];
+                k.narrowRatioOr(out[j++], num, den, plain, 1.0, n);
+            }
+            assertSameBits(out[0], out[1], "fisherStep + narrowRatioOr n=" + n + " floor=" + floor, true);
+        }
+    }
+
     @Test
     void narrowRoundsToNearestEven() {
         double[] a = {1.0 + 0x1p-24, 1.0 + 0x1p-24 + 0x1p-50, 1.0 + 3 * 0x1p-24, 0x1p-150, 0x1p-149 * 1.5, -0.0,
