@@ -85,6 +85,13 @@ public interface Kernels {
      */
     void nearSwap(float[] out, float[] a, float[] x, float t, int n);
 
+    /**
+     * Arcee Fusion's step on {@code [off, off+n)}, one run of a row, with {@code a} the base and {@code k} the row's
+     * divergence: with {@code d = x[i] - a[i]}, {@code out[i] = Math.abs(d) * k >= t ? a[i] + d : a[i]}, each step
+     * rounded in float32 (so a kept element is {@code a + (x − a)}, not {@code x}).
+     */
+    void fuseAbove(float[] out, float[] a, float[] x, float k, float t, int off, int n);
+
     /** {@code out[i] = |a[i]|}. */
     void abs(float[] out, float[] a, int n);
 

@@ -197,6 +197,14 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void fuseAbove(float[] out, float[] a, float[] x, float k, float t, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            float d = x[i] - a[i];
+            out[i] = Math.abs(d) * k >= t ? a[i] + d : a[i];
+        }
+    }
+
+    @Override
     public void abs(float[] out, float[] a, int n) {
         for (int i = 0; i < n; i++) {
             out[i] = Math.abs(a[i]);

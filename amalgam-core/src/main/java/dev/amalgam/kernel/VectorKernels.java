@@ -375,6 +375,22 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void fuseAbove(float[] out, float[] a, float[] x, float k, float t, int off, int n) {
+        int i = off;
+        for (int bound = off + F.loopBound(n); i < bound; i += L) {
+            FloatVector va = FloatVector.fromArray(F, a, i);
+            FloatVector d = FloatVector.fromArray(F, x, i).sub(va);
+            // abs clears the sign bit as Math.abs does; GE is false for NaN, which keeps the base as the scalar does
+            VectorMask<Float> take = d.abs().mul(k).compare(VectorOperators.GE, t);
+            va.blend(va.add(d), take).intoArray(out, i);
+        }
+        for (; i < off + n; i++) {
+            float d = x[i] - a[i];
+            out[i] = Math.abs(d) * k >= t ? a[i] + d : a[i];
+        }
+    }
+
+    @Override
     public void abs(float[] out, float[] a, int n) {
         int i = 0;
         for (int bound = I.loopBound(n); i < bound; i += L) {

@@ -89,6 +89,7 @@ final class VectorWarmup {
             case AGREE_SUM -> k.agreeSum(c, xs[2], b, a, 0.5f, n);
             case AGREE_SCALED_SUM -> k.agreeScaledSum(c, xs[2], b, a, 0.5f, n);
             case AT_LEAST -> k.atLeast(c, a, 1e-6f, n);
+            case FUSE_ABOVE -> k.fuseAbove(c, a, b, 0.7f, 0.3f, 0, n);
             case FISHER_STEP -> k.fisherStep(WIDE_ACC, WIDE_COEF, a, b, 0.5, 1e-6, n);
             case NARROW_RATIO_OR -> k.narrowRatioOr(c, WIDE_ACC, WIDE_COEF, WIDE_ACC, 2.0, n);
             case HASH_MASK -> k.keepIfHashBelow(c, n, 0x1234L, 77L, 1L << 52);

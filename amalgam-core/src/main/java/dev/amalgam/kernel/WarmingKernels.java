@@ -22,7 +22,7 @@ final class WarmingKernels implements Kernels {
         BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK, NEAR_SWAP,
         AXPY_WIDE, FMA_WIDE, NARROW, QUOTIENT, WIDEN,
         WIDEN_SUB, ADD_IF_ABOVE, MEAN_OR_BASE, DECAY_WIDE,
-        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY, BIT_MASK, AGREE_SCALED_SUM, AT_LEAST, FISHER_STEP, NARROW_RATIO_OR }
+        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY, BIT_MASK, AGREE_SCALED_SUM, AT_LEAST, FISHER_STEP, NARROW_RATIO_OR, FUSE_ABOVE }
 
     private static final Op[] OPS = Op.values();
 
@@ -177,6 +177,11 @@ final class WarmingKernels implements Kernels {
     @Override
     public void keepIfBitSet(float[] values, int n, long[] bits, long offset) {
         k(Op.BIT_MASK).keepIfBitSet(values, n, bits, offset);
+    }
+
+    @Override
+    public void fuseAbove(float[] out, float[] a, float[] x, float k, float t, int off, int n) {
+        k(Op.FUSE_ABOVE).fuseAbove(out, a, x, k, t, off, n);
     }
 
     @Override

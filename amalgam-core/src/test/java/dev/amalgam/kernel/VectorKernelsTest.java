@@ -179,7 +179,7 @@ class VectorKernelsTest {
         float[] b = values(n, 2 + n);
         float[] c = values(n, 3 + n);
         for (String op : new String[]{"scale", "divide", "axpy", "add", "sub", "mul", "lerp", "blend", "weightedSum",
-                "abs", "quotient", "atLeast", "atLeastZero", "nearSwap", "nearSwapWide", "nearSwapZero"}) {
+                "abs", "quotient", "atLeast", "atLeastZero", "fuseAbove", "fuseAboveZero", "nearSwap", "nearSwapWide", "nearSwapZero"}) {
             float[] s = run(SCALAR, op, a, b, c, n);
             float[] v = run(VECTOR, op, a, b, c, n);
             assertSameBits(s, v, op + " n=" + n, true);
@@ -439,6 +439,13 @@ class VectorKernelsTest {
             case "abs" -> k.abs(out, a, n);
             case "quotient" -> k.quotient(out, a, b, n);
             case "atLeast" -> k.atLeast(out, a, 1e-6f, n);
+            case "fuseAbove" -> k.fuseAbove(out, a, b, 0.75f, 0.01f, 0, n);
+            // threshold 0: every finite difference is taken, NaN and 0·Inf ones are not; two runs, the second
+            // starting off a vector boundary
+            case "fuseAboveZero" -> {
+                k.fuseAbove(out, a, b, Float.POSITIVE_INFINITY, 0f, 0, n / 3);
+                k.fuseAbove(out, a, b, 2.5f, 1e-3f, n / 3, n - n / 3);
+            }
             case "atLeastZero" -> k.atLeast(out, a, -0f, n); // ±0 against −0
             case "nearSwap" -> k.nearSwap(out, a, b, 0.35f, n);
             // a t that swaps most random pairs outright, and t = 0 (0/0 where a == b, so NaN meets the clamp)
