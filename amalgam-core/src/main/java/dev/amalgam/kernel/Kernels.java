@@ -175,6 +175,22 @@ public interface Kernels {
     /** {@code out[i] = (float) (den[i] > 0 ? num[i] / den[i] : alt[i] / s)}: a float64 ratio, or a fallback, rounded once. */
     void narrowRatioOr(float[] out, double[] num, double[] den, double[] alt, double s, int n);
 
+    /**
+     * RAM+ TL's counting pass for one model: over the elements where {@code Math.abs(x[i] - b[i]) > eps} (the
+     * difference in float32, never for NaN), adds to {@code counts[0]} those where {@code c[i] == 1} (only this
+     * model changes it) and to {@code counts[1]} the others.
+     */
+    void countActive(long[] counts, float[] x, float[] b, float eps, double[] c, int n);
+
+    /**
+     * One model's step of RAM+ TL's blend: with {@code d = x[i] - b[i]} in float32, where {@code Math.abs(d) > eps},
+     * {@code sum[i] = sum[i] + (c[i] == 1 ? (double) d * lambda : (double) d / c[i])}, in float64.
+     */
+    void ramPlusStep(double[] sum, double[] c, float[] x, float[] b, float eps, double lambda, int n);
+
+    /** {@code out[i] = c[i] == 0 ? b[i] : (float) ((double) b[i] + sum[i])}: a float64 step from b, or b itself. */
+    void narrowAddOrBase(float[] out, float[] b, double[] sum, double[] c, int n);
+
     // ---- reductions (float64) ----
 
     /** Σ a[i]·b[i] in float64 (products are exact in float64). */

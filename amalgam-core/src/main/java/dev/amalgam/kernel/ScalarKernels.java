@@ -309,6 +309,40 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void countActive(long[] counts, float[] x, float[] b, float eps, double[] c, int n) {
+        long unique = 0;
+        long shared = 0;
+        for (int i = 0; i < n; i++) {
+            if (Math.abs(x[i] - b[i]) > eps) {
+                if (c[i] == 1) {
+                    unique++;
+                } else {
+                    shared++;
+                }
+            }
+        }
+        counts[0] += unique;
+        counts[1] += shared;
+    }
+
+    @Override
+    public void ramPlusStep(double[] sum, double[] c, float[] x, float[] b, float eps, double lambda, int n) {
+        for (int i = 0; i < n; i++) {
+            float d = x[i] - b[i];
+            if (Math.abs(d) > eps) {
+                sum[i] = sum[i] + (c[i] == 1 ? (double) d * lambda : (double) d / c[i]);
+            }
+        }
+    }
+
+    @Override
+    public void narrowAddOrBase(float[] out, float[] b, double[] sum, double[] c, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = c[i] == 0 ? b[i] : (float) ((double) b[i] + sum[i]);
+        }
+    }
+
+    @Override
     public double dot(float[] a, float[] b, int n) {
         double[] p = new double[PARTIALS];
         for (int i = 0; i < n; i++) {

@@ -578,6 +578,67 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void countActive(long[] counts, float[] x, float[] b, float eps, double[] c, int n) {
+        long unique = 0;
+        long shared = 0;
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            FloatVector d = FloatVector.fromArray(FH, x, i).sub(FloatVector.fromArray(FH, b, i));
+            VectorMask<Double> on = d.abs().compare(VectorOperators.GT, eps).cast(DW);
+            VectorMask<Double> one = DoubleVector.fromArray(DW, c, i).compare(VectorOperators.EQ, 1.0);
+            unique += on.and(one).trueCount();
+            shared += on.andNot(one).trueCount();
+        }
+        for (; i < n; i++) {
+            if (Math.abs(x[i] - b[i]) > eps) {
+                if (c[i] == 1) {
+                    unique++;
+                } else {
+                    shared++;
+                }
+            }
+        }
+        counts[0] += unique;
+        counts[1] += shared;
+    }
+
+    @Override
+    public void ramPlusStep(double[] sum, double[] c, float[] x, float[] b, float eps, double lambda, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            FloatVector d = FloatVector.fromArray(FH, x, i).sub(FloatVector.fromArray(FH, b, i));
+            VectorMask<Double> on = d.abs().compare(VectorOperators.GT, eps).cast(DW);
+            DoubleVector wd = wide(d);
+            DoubleVector vc = DoubleVector.fromArray(DW, c, i);
+            // both branches are computed; the blend picks the one the scalar twin takes
+            DoubleVector term = wd.div(vc).blend(wd.mul(lambda), vc.compare(VectorOperators.EQ, 1.0));
+            DoubleVector s = DoubleVector.fromArray(DW, sum, i);
+            s.blend(s.add(term), on).intoArray(sum, i);
+        }
+        for (; i < n; i++) {
+            float d = x[i] - b[i];
+            if (Math.abs(d) > eps) {
+                sum[i] = sum[i] + (c[i] == 1 ? (double) d * lambda : (double) d / c[i]);
+            }
+        }
+    }
+
+    @Override
+    public void narrowAddOrBase(float[] out, float[] b, double[] sum, double[] c, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            FloatVector vb = FloatVector.fromArray(FH, b, i);
+            DoubleVector m = wide(vb).add(DoubleVector.fromArray(DW, sum, i));
+            FloatVector r = (FloatVector) m.convertShape(VectorOperators.D2F, FH, 0);
+            VectorMask<Double> changed = DoubleVector.fromArray(DW, c, i).compare(VectorOperators.NE, 0.0);
+            vb.blend(r, changed.cast(FH)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = c[i] == 0 ? b[i] : (float) ((double) b[i] + sum[i]);
+        }
+    }
+
+    @Override
     public double dot(float[] a, float[] b, int n) {
         DoubleVector acc0 = DoubleVector.zero(D4);
         DoubleVector acc1 = DoubleVector.zero(D4);

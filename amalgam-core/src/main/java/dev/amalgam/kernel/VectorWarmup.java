@@ -89,6 +89,13 @@ final class VectorWarmup {
             case AGREE_SUM -> k.agreeSum(c, xs[2], b, a, 0.5f, n);
             case AGREE_SCALED_SUM -> k.agreeScaledSum(c, xs[2], b, a, 0.5f, n);
             case AT_LEAST -> k.atLeast(c, a, 1e-6f, n);
+            case COUNT_ACTIVE -> {
+                long[] counts = new long[2];
+                k.countActive(counts, a, b, 0.01f, WIDE_COEF, n);
+                return counts[0] + counts[1];
+            }
+            case RAM_PLUS_STEP -> k.ramPlusStep(WIDE_ACC, WIDE_COEF, a, b, 0.01f, 1.1, n);
+            case NARROW_ADD_OR_BASE -> k.narrowAddOrBase(c, a, WIDE_ACC, WIDE_COEF, n);
             case FUSE_ABOVE -> k.fuseAbove(c, a, b, 0.7f, 0.3f, 0, n);
             case FISHER_STEP -> k.fisherStep(WIDE_ACC, WIDE_COEF, a, b, 0.5, 1e-6, n);
             case NARROW_RATIO_OR -> k.narrowRatioOr(c, WIDE_ACC, WIDE_COEF, WIDE_ACC, 2.0, n);

@@ -22,7 +22,8 @@ final class WarmingKernels implements Kernels {
         BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK, NEAR_SWAP,
         AXPY_WIDE, FMA_WIDE, NARROW, QUOTIENT, WIDEN,
         WIDEN_SUB, ADD_IF_ABOVE, MEAN_OR_BASE, DECAY_WIDE,
-        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY, BIT_MASK, AGREE_SCALED_SUM, AT_LEAST, FISHER_STEP, NARROW_RATIO_OR, FUSE_ABOVE }
+        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY, BIT_MASK, AGREE_SCALED_SUM, AT_LEAST, FISHER_STEP, NARROW_RATIO_OR, FUSE_ABOVE,
+        COUNT_ACTIVE, RAM_PLUS_STEP, NARROW_ADD_OR_BASE }
 
     private static final Op[] OPS = Op.values();
 
@@ -252,6 +253,21 @@ final class WarmingKernels implements Kernels {
     @Override
     public void narrowRatioOr(float[] out, double[] num, double[] den, double[] alt, double s, int n) {
         k(Op.NARROW_RATIO_OR).narrowRatioOr(out, num, den, alt, s, n);
+    }
+
+    @Override
+    public void countActive(long[] counts, float[] x, float[] b, float eps, double[] c, int n) {
+        k(Op.COUNT_ACTIVE).countActive(counts, x, b, eps, c, n);
+    }
+
+    @Override
+    public void ramPlusStep(double[] sum, double[] c, float[] x, float[] b, float eps, double lambda, int n) {
+        k(Op.RAM_PLUS_STEP).ramPlusStep(sum, c, x, b, eps, lambda, n);
+    }
+
+    @Override
+    public void narrowAddOrBase(float[] out, float[] b, double[] sum, double[] c, int n) {
+        k(Op.NARROW_ADD_OR_BASE).narrowAddOrBase(out, b, sum, c, n);
     }
 
     @Override

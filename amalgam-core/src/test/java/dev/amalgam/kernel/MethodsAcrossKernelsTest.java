@@ -37,6 +37,7 @@ class MethodsAcrossKernelsTest {
                 Arguments.of("sce", (Supplier<Ctx>) () -> new Ctx(3).base(0).global("select_topk", 1.0), MATRIX, 3),
                 Arguments.of("arcee_fusion", (Supplier<Ctx>) () -> new Ctx(2).base(0), MATRIX, 2),
                 Arguments.of("arcee_fusion", (Supplier<Ctx>) () -> new Ctx(2).base(1), SHAPE, 2),
+                Arguments.of("ramplus_tl", (Supplier<Ctx>) () -> new Ctx(3).base(0).global("epsilon", 1e-3), SHAPE, 3),
                 Arguments.of("ema", (Supplier<Ctx>) () -> new Ctx(3).global("decay", 0.9), SHAPE, 3),
                 Arguments.of("swa", (Supplier<Ctx>) () -> new Ctx(3), SHAPE, 3),
                 Arguments.of("fedavg", (Supplier<Ctx>) () -> new Ctx(3).base(0), SHAPE, 3),

@@ -412,6 +412,39 @@ class VectorKernelsTest {
         }
     }
 
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void ramPlusMatches(int n) {
+        float[] b = values(n, 70 + n);
+        float[][] xs = {values(n, 71 + n), b.clone(), b.clone()};
+        for (int i = 0; i < n; i += 2) {
+            xs[1][i] = b[i] + 1e-3f; // at the threshold's scale: some elements one model changes, some several
+        }
+        for (int i = 0; i < n; i += 5) {
+            xs[2][i] = xs[0][i];
+        }
+        long[][] counts = new long[2][];
+        float[][] out = new float[2][];
+        int j = 0;
+        for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+            double[] c = new double[n];
+            double[] scratch = new double[n];
+            for (float[] x : xs) {
+                k.addIfAbove(scratch, c, x, b, 1e-3f, n);
+            }
+            counts[j] = new long[2];
+            double[] sum = new double[n];
+            for (float[] x : xs) {
+                k.countActive(counts[j], x, b, 1e-3f, c, n);
+                k.ramPlusStep(sum, c, x, b, 1e-3f, 1.15, n);
+            }
+            out[j] = new float[n];
+            k.narrowAddOrBase(out[j++], b, sum, c, n);
+        }
+        assertThat(counts[1]).as("countActive n=" + n).containsExactly(counts[0]);
+        assertSameBits(out[0], out[1], "ramPlusStep + narrowAddOrBase n=" + n, true);
+    }
+
     @Test
     void narrowRoundsToNearestEven() {
         double[] a = {1.0 + 0x1p-24, 1.0 + 0x1p-24 + 0x1p-50, 1.0 + 3 * 0x1p-24, 0x1p-150, 0x1p-149 * 1.5, -0.0,
