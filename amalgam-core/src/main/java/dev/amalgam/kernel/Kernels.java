@@ -85,6 +85,13 @@ public interface Kernels {
      */
     void nearSwap(float[] out, float[] a, float[] x, float t, int n);
 
+    /**
+     * Arcee Fusion's step on {@code [off, off+n)}, one run of a row, with {@code a} the base and {@code k} the row's
+     * divergence: with {@code d = x[i] - a[i]}, {@code out[i] = Math.abs(d) * k >= t ? a[i] + d : a[i]}, each step
+     * rounded in float32 (so a kept element is {@code a + (x − a)}, not {@code x}).
+     */
+    void fuseAbove(float[] out, float[] a, float[] x, float k, float t, int off, int n);
+
     /** {@code out[i] = |a[i]|}. */
     void abs(float[] out, float[] a, int n);
 
@@ -96,11 +103,28 @@ public interface Kernels {
     void agreeSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n);
 
     /**
+     * One model's step of SCE's erase (compat.md §1.3): {@code agree} as in {@link #agreeSum}, tested on the
+     * unscaled {@code x[i]}, then {@code sum[i] = sum[i] + (agree ? x[i] * w : 0)} and {@code wsum[i] = wsum[i] +
+     * (agree ? w : 0)}. The product is taken after the test, so a value whose product underflows still counts.
+     */
+    void agreeScaledSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n);
+
+    /** {@code out[i] = Math.max(a[i], lo)}: a floor under a denominator (NaN stays NaN, +0 is above −0). */
+    void atLeast(float[] out, float[] a, float lo, int n);
+
+    /**
      * The counter-based random drop of DARE ({@code merge.random.CounterRandom}'s stream): with {@code z} the
      * SplitMix64 finalizer of {@code key + 0x9E3779B97F4A7C15L · (counter + i + 1)} (64-bit wrapping arithmetic),
      * {@code values[i]} is kept when {@code (z >>> 11) < limit} and set to +0.0 otherwise.
      */
     void keepIfHashBelow(float[] values, int n, long key, long counter, long limit);
+
+    /**
+     * A mask kept as one bit per element (DELLA's drawn mask): {@code values[i]} is kept when bit {@code j =
+     * offset + i} of {@code bits} (bit {@code j & 63} of {@code bits[j >>> 6]}) is set and set to +0.0 otherwise;
+     * {@code bits} covers at least {@code offset + n} bits.
+     */
+    void keepIfBitSet(float[] values, int n, long[] bits, long offset);
 
     // ---- float64 accumulation (the geometric methods' blend) ----
     // These take an offset: they work on acc[off .. off+n) and x[off .. off+n), the runs of one coefficient.
@@ -141,6 +165,31 @@ public interface Kernels {
 
     /** RAM's result: {@code out[i] = count[i] == 0 ? b[i] : (float) (b[i] + sum[i] / count[i])}, the sum in float64. */
     void meanOrBase(float[] out, float[] b, double[] sum, double[] count, int n);
+
+    /**
+     * One model's step of Fisher merging: with {@code w = c * Math.max((double) f[i], floor)}, {@code num[i] =
+     * num[i] + w * (double) x[i]} and {@code den[i] = den[i] + w}, in float64 (no fused multiply-add).
+     */
+    void fisherStep(double[] num, double[] den, float[] x, float[] f, double c, double floor, int n);
+
+    /** {@code out[i] = (float) (den[i] > 0 ? num[i] / den[i] : alt[i] / s)}: a float64 ratio, or a fallback, rounded once. */
+    void narrowRatioOr(float[] out, double[] num, double[] den, double[] alt, double s, int n);
+
+    /**
+     * RAM+ TL's counting pass for one model: over the elements where {@code Math.abs(x[i] - b[i]) > eps} (the
+     * difference in float32, never for NaN), adds to {@code counts[0]} those where {@code c[i] == 1} (only this
+     * model changes it) and to {@code counts[1]} the others.
+     */
+    void countActive(long[] counts, float[] x, float[] b, float eps, double[] c, int n);
+
+    /**
+     * One model's step of RAM+ TL's blend: with {@code d = x[i] - b[i]} in float32, where {@code Math.abs(d) > eps},
+     * {@code sum[i] = sum[i] + (c[i] == 1 ? (double) d * lambda : (double) d / c[i])}, in float64.
+     */
+    void ramPlusStep(double[] sum, double[] c, float[] x, float[] b, float eps, double lambda, int n);
+
+    /** {@code out[i] = c[i] == 0 ? b[i] : (float) ((double) b[i] + sum[i])}: a float64 step from b, or b itself. */
+    void narrowAddOrBase(float[] out, float[] b, double[] sum, double[] c, int n);
 
     // ---- reductions (float64) ----
 

@@ -161,6 +161,23 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void agreeScaledSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
+        for (int i = 0; i < n; i++) {
+            float v = x[i];
+            boolean agree = total[i] >= 0f ? v > 0f : v < 0f;
+            sum[i] = sum[i] + (agree ? v * w : 0f);
+            wsum[i] = wsum[i] + (agree ? w : 0f);
+        }
+    }
+
+    @Override
+    public void atLeast(float[] out, float[] a, float lo, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = Math.max(a[i], lo);
+        }
+    }
+
+    @Override
     public void keepIfHashBelow(float[] values, int n, long key, long counter, long limit) {
         for (int i = 0; i < n; i++) {
             long z = key + 0x9E3779B97F4A7C15L * (counter + i + 1);
@@ -168,6 +185,22 @@ public final class ScalarKernels implements Kernels {
             z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
             z = z ^ (z >>> 31);
             values[i] = (z >>> 11) < limit ? values[i] : 0f;
+        }
+    }
+
+    @Override
+    public void keepIfBitSet(float[] values, int n, long[] bits, long offset) {
+        for (int i = 0; i < n; i++) {
+            long j = offset + i;
+            values[i] = (bits[(int) (j >>> 6)] & 1L << j) != 0 ? values[i] : 0f;
+        }
+    }
+
+    @Override
+    public void fuseAbove(float[] out, float[] a, float[] x, float k, float t, int off, int n) {
+        for (int i = off; i < off + n; i++) {
+            float d = x[i] - a[i];
+            out[i] = Math.abs(d) * k >= t ? a[i] + d : a[i];
         }
     }
 
@@ -256,6 +289,56 @@ public final class ScalarKernels implements Kernels {
     public void meanOrBase(float[] out, float[] b, double[] sum, double[] count, int n) {
         for (int i = 0; i < n; i++) {
             out[i] = count[i] == 0 ? b[i] : (float) (b[i] + sum[i] / count[i]);
+        }
+    }
+
+    @Override
+    public void fisherStep(double[] num, double[] den, float[] x, float[] f, double c, double floor, int n) {
+        for (int i = 0; i < n; i++) {
+            double w = c * Math.max((double) f[i], floor);
+            num[i] = num[i] + w * (double) x[i];
+            den[i] = den[i] + w;
+        }
+    }
+
+    @Override
+    public void narrowRatioOr(float[] out, double[] num, double[] den, double[] alt, double s, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = (float) (den[i] > 0 ? num[i] / den[i] : alt[i] / s);
+        }
+    }
+
+    @Override
+    public void countActive(long[] counts, float[] x, float[] b, float eps, double[] c, int n) {
+        long unique = 0;
+        long shared = 0;
+        for (int i = 0; i < n; i++) {
+            if (Math.abs(x[i] - b[i]) > eps) {
+                if (c[i] == 1) {
+                    unique++;
+                } else {
+                    shared++;
+                }
+            }
+        }
+        counts[0] += unique;
+        counts[1] += shared;
+    }
+
+    @Override
+    public void ramPlusStep(double[] sum, double[] c, float[] x, float[] b, float eps, double lambda, int n) {
+        for (int i = 0; i < n; i++) {
+            float d = x[i] - b[i];
+            if (Math.abs(d) > eps) {
+                sum[i] = sum[i] + (c[i] == 1 ? (double) d * lambda : (double) d / c[i]);
+            }
+        }
+    }
+
+    @Override
+    public void narrowAddOrBase(float[] out, float[] b, double[] sum, double[] c, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = c[i] == 0 ? b[i] : (float) ((double) b[i] + sum[i]);
         }
     }
 

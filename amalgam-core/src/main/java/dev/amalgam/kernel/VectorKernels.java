@@ -297,6 +297,39 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void agreeScaledSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
+        FloatVector zero = FloatVector.zero(F);
+        FloatVector vw = FloatVector.broadcast(F, w);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(F, x, i);
+            VectorMask<Float> positive = FloatVector.fromArray(F, total, i).compare(VectorOperators.GE, 0f);
+            VectorMask<Float> agree = v.compare(VectorOperators.GT, 0f).and(positive)
+                    .or(v.compare(VectorOperators.LT, 0f).andNot(positive));
+            FloatVector.fromArray(F, sum, i).add(zero.blend(v.mul(vw), agree)).intoArray(sum, i);
+            FloatVector.fromArray(F, wsum, i).add(zero.blend(vw, agree)).intoArray(wsum, i);
+        }
+        for (; i < n; i++) {
+            float v = x[i];
+            boolean agree = total[i] >= 0f ? v > 0f : v < 0f;
+            sum[i] = sum[i] + (agree ? v * w : 0f);
+            wsum[i] = wsum[i] + (agree ? w : 0f);
+        }
+    }
+
+    @Override
+    public void atLeast(float[] out, float[] a, float lo, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            // FloatVector.max is Math.max lane-wise: NaN wins, +0 beats −0
+            FloatVector.fromArray(F, a, i).max(lo).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = Math.max(a[i], lo);
+        }
+    }
+
+    @Override
     public void keepIfHashBelow(float[] values, int n, long key, long counter, long limit) {
         int lanes = LG.length();
         LongVector iota = LongVector.zero(LG).addIndex(1);
@@ -316,6 +349,44 @@ public final class VectorKernels implements Kernels {
             z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
             z = z ^ (z >>> 31);
             values[i] = (z >>> 11) < limit ? values[i] : 0f;
+        }
+    }
+
+    @Override
+    public void keepIfBitSet(float[] values, int n, long[] bits, long offset) {
+        FloatVector zero = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            // the L bits of this vector, which may straddle two words (L <= 64, so at most two)
+            long j = offset + i;
+            int w = (int) (j >>> 6);
+            int s = (int) (j & 63);
+            long word = bits[w] >>> s;
+            if (s + L > 64) {
+                word |= bits[w + 1] << (64 - s);
+            }
+            VectorMask<Float> keep = VectorMask.fromLong(F, word);
+            zero.blend(FloatVector.fromArray(F, values, i), keep).intoArray(values, i);
+        }
+        for (; i < n; i++) {
+            long j = offset + i;
+            values[i] = (bits[(int) (j >>> 6)] & 1L << j) != 0 ? values[i] : 0f;
+        }
+    }
+
+    @Override
+    public void fuseAbove(float[] out, float[] a, float[] x, float k, float t, int off, int n) {
+        int i = off;
+        for (int bound = off + F.loopBound(n); i < bound; i += L) {
+            FloatVector va = FloatVector.fromArray(F, a, i);
+            FloatVector d = FloatVector.fromArray(F, x, i).sub(va);
+            // abs clears the sign bit as Math.abs does; GE is false for NaN, which keeps the base as the scalar does
+            VectorMask<Float> take = d.abs().mul(k).compare(VectorOperators.GE, t);
+            va.blend(va.add(d), take).intoArray(out, i);
+        }
+        for (; i < off + n; i++) {
+            float d = x[i] - a[i];
+            out[i] = Math.abs(d) * k >= t ? a[i] + d : a[i];
         }
     }
 
@@ -470,6 +541,100 @@ public final class VectorKernels implements Kernels {
         }
         for (; i < n; i++) {
             out[i] = count[i] == 0 ? b[i] : (float) (b[i] + sum[i] / count[i]);
+        }
+    }
+
+    @Override
+    public void fisherStep(double[] num, double[] den, float[] x, float[] f, double c, double floor, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            // DoubleVector.max is Math.max lane-wise, so a NaN Fisher value stays NaN as in the scalar twin
+            DoubleVector w = wide(FloatVector.fromArray(FH, f, i)).max(floor).mul(c);
+            DoubleVector vx = wide(FloatVector.fromArray(FH, x, i));
+            DoubleVector.fromArray(DW, num, i).add(w.mul(vx)).intoArray(num, i);
+            DoubleVector.fromArray(DW, den, i).add(w).intoArray(den, i);
+        }
+        for (; i < n; i++) {
+            double w = c * Math.max((double) f[i], floor);
+            num[i] = num[i] + w * (double) x[i];
+            den[i] = den[i] + w;
+        }
+    }
+
+    @Override
+    public void narrowRatioOr(float[] out, double[] num, double[] den, double[] alt, double s, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            DoubleVector d = DoubleVector.fromArray(DW, den, i);
+            DoubleVector ratio = DoubleVector.fromArray(DW, num, i).div(d);
+            DoubleVector fallback = DoubleVector.fromArray(DW, alt, i).div(s);
+            // GT is false for a NaN denominator, which takes the fallback as in the scalar twin
+            DoubleVector r = fallback.blend(ratio, d.compare(VectorOperators.GT, 0.0));
+            ((FloatVector) r.convertShape(VectorOperators.D2F, FH, 0)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = (float) (den[i] > 0 ? num[i] / den[i] : alt[i] / s);
+        }
+    }
+
+    @Override
+    public void countActive(long[] counts, float[] x, float[] b, float eps, double[] c, int n) {
+        long unique = 0;
+        long shared = 0;
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            FloatVector d = FloatVector.fromArray(FH, x, i).sub(FloatVector.fromArray(FH, b, i));
+            VectorMask<Double> on = d.abs().compare(VectorOperators.GT, eps).cast(DW);
+            VectorMask<Double> one = DoubleVector.fromArray(DW, c, i).compare(VectorOperators.EQ, 1.0);
+            unique += on.and(one).trueCount();
+            shared += on.andNot(one).trueCount();
+        }
+        for (; i < n; i++) {
+            if (Math.abs(x[i] - b[i]) > eps) {
+                if (c[i] == 1) {
+                    unique++;
+                } else {
+                    shared++;
+                }
+            }
+        }
+        counts[0] += unique;
+        counts[1] += shared;
+    }
+
+    @Override
+    public void ramPlusStep(double[] sum, double[] c, float[] x, float[] b, float eps, double lambda, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            FloatVector d = FloatVector.fromArray(FH, x, i).sub(FloatVector.fromArray(FH, b, i));
+            VectorMask<Double> on = d.abs().compare(VectorOperators.GT, eps).cast(DW);
+            DoubleVector wd = wide(d);
+            DoubleVector vc = DoubleVector.fromArray(DW, c, i);
+            // both branches are computed; the blend picks the one the scalar twin takes
+            DoubleVector term = wd.div(vc).blend(wd.mul(lambda), vc.compare(VectorOperators.EQ, 1.0));
+            DoubleVector s = DoubleVector.fromArray(DW, sum, i);
+            s.blend(s.add(term), on).intoArray(sum, i);
+        }
+        for (; i < n; i++) {
+            float d = x[i] - b[i];
+            if (Math.abs(d) > eps) {
+                sum[i] = sum[i] + (c[i] == 1 ? (double) d * lambda : (double) d / c[i]);
+            }
+        }
+    }
+
+    @Override
+    public void narrowAddOrBase(float[] out, float[] b, double[] sum, double[] c, int n) {
+        int i = 0;
+        for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
+            FloatVector vb = FloatVector.fromArray(FH, b, i);
+            DoubleVector m = wide(vb).add(DoubleVector.fromArray(DW, sum, i));
+            FloatVector r = (FloatVector) m.convertShape(VectorOperators.D2F, FH, 0);
+            VectorMask<Double> changed = DoubleVector.fromArray(DW, c, i).compare(VectorOperators.NE, 0.0);
+            vb.blend(r, changed.cast(FH)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = c[i] == 0 ? b[i] : (float) ((double) b[i] + sum[i]);
         }
     }
 

@@ -17,6 +17,12 @@ final class VectorWarmup {
     /** Scratch float64 arrays for the wide operations: shared, as their values never matter (only compilation). */
     private static final double[] WIDE_ACC = new double[PROBE];
     private static final double[] WIDE_COEF = new double[PROBE];
+    /** A bit mask for {@code keepIfBitSet}, one bit per element of the longest call and a word to spare. */
+    private static final long[] BITS = new long[PROBE / 64 + 1];
+
+    static {
+        java.util.Arrays.fill(BITS, 0x5555_5555_5555_5555L);
+    }
 
     private VectorWarmup() {
     }
@@ -81,7 +87,20 @@ final class VectorWarmup {
             case ADD_IF_ABOVE -> k.addIfAbove(WIDE_ACC, WIDE_COEF, a, b, 0.01f, n);
             case MEAN_OR_BASE -> k.meanOrBase(c, a, WIDE_ACC, WIDE_COEF, n);
             case AGREE_SUM -> k.agreeSum(c, xs[2], b, a, 0.5f, n);
+            case AGREE_SCALED_SUM -> k.agreeScaledSum(c, xs[2], b, a, 0.5f, n);
+            case AT_LEAST -> k.atLeast(c, a, 1e-6f, n);
+            case COUNT_ACTIVE -> {
+                long[] counts = new long[2];
+                k.countActive(counts, a, b, 0.01f, WIDE_COEF, n);
+                return counts[0] + counts[1];
+            }
+            case RAM_PLUS_STEP -> k.ramPlusStep(WIDE_ACC, WIDE_COEF, a, b, 0.01f, 1.1, n);
+            case NARROW_ADD_OR_BASE -> k.narrowAddOrBase(c, a, WIDE_ACC, WIDE_COEF, n);
+            case FUSE_ABOVE -> k.fuseAbove(c, a, b, 0.7f, 0.3f, 0, n);
+            case FISHER_STEP -> k.fisherStep(WIDE_ACC, WIDE_COEF, a, b, 0.5, 1e-6, n);
+            case NARROW_RATIO_OR -> k.narrowRatioOr(c, WIDE_ACC, WIDE_COEF, WIDE_ACC, 2.0, n);
             case HASH_MASK -> k.keepIfHashBelow(c, n, 0x1234L, 77L, 1L << 52);
+            case BIT_MASK -> k.keepIfBitSet(c, n, BITS, 3);
             case DOT -> {
                 return k.dot(a, b, n);
             }

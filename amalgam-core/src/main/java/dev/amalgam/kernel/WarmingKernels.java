@@ -22,7 +22,8 @@ final class WarmingKernels implements Kernels {
         BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK, NEAR_SWAP,
         AXPY_WIDE, FMA_WIDE, NARROW, QUOTIENT, WIDEN,
         WIDEN_SUB, ADD_IF_ABOVE, MEAN_OR_BASE, DECAY_WIDE,
-        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY }
+        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY, BIT_MASK, AGREE_SCALED_SUM, AT_LEAST, FISHER_STEP, NARROW_RATIO_OR, FUSE_ABOVE,
+        COUNT_ACTIVE, RAM_PLUS_STEP, NARROW_ADD_OR_BASE }
 
     private static final Op[] OPS = Op.values();
 
@@ -160,8 +161,28 @@ final class WarmingKernels implements Kernels {
     }
 
     @Override
+    public void agreeScaledSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
+        k(Op.AGREE_SCALED_SUM).agreeScaledSum(sum, wsum, total, x, w, n);
+    }
+
+    @Override
+    public void atLeast(float[] out, float[] a, float lo, int n) {
+        k(Op.AT_LEAST).atLeast(out, a, lo, n);
+    }
+
+    @Override
     public void keepIfHashBelow(float[] values, int n, long key, long counter, long limit) {
         k(Op.HASH_MASK).keepIfHashBelow(values, n, key, counter, limit);
+    }
+
+    @Override
+    public void keepIfBitSet(float[] values, int n, long[] bits, long offset) {
+        k(Op.BIT_MASK).keepIfBitSet(values, n, bits, offset);
+    }
+
+    @Override
+    public void fuseAbove(float[] out, float[] a, float[] x, float k, float t, int off, int n) {
+        k(Op.FUSE_ABOVE).fuseAbove(out, a, x, k, t, off, n);
     }
 
     @Override
@@ -222,6 +243,31 @@ final class WarmingKernels implements Kernels {
     @Override
     public void meanOrBase(float[] out, float[] b, double[] sum, double[] count, int n) {
         k(Op.MEAN_OR_BASE).meanOrBase(out, b, sum, count, n);
+    }
+
+    @Override
+    public void fisherStep(double[] num, double[] den, float[] x, float[] f, double c, double floor, int n) {
+        k(Op.FISHER_STEP).fisherStep(num, den, x, f, c, floor, n);
+    }
+
+    @Override
+    public void narrowRatioOr(float[] out, double[] num, double[] den, double[] alt, double s, int n) {
+        k(Op.NARROW_RATIO_OR).narrowRatioOr(out, num, den, alt, s, n);
+    }
+
+    @Override
+    public void countActive(long[] counts, float[] x, float[] b, float eps, double[] c, int n) {
+        k(Op.COUNT_ACTIVE).countActive(counts, x, b, eps, c, n);
+    }
+
+    @Override
+    public void ramPlusStep(double[] sum, double[] c, float[] x, float[] b, float eps, double lambda, int n) {
+        k(Op.RAM_PLUS_STEP).ramPlusStep(sum, c, x, b, eps, lambda, n);
+    }
+
+    @Override
+    public void narrowAddOrBase(float[] out, float[] b, double[] sum, double[] c, int n) {
+        k(Op.NARROW_ADD_OR_BASE).narrowAddOrBase(out, b, sum, c, n);
     }
 
     @Override

@@ -19,6 +19,11 @@
  *   <li>weighted sums: {@code weightedSum(out, xs, w, count, n)}, {@code scale}, {@code divide};</li>
  *   <li>reductions in float64: {@code dot}, {@code sumSquares}, {@code sumAbs} (norms for slerp, DARE/DELLA
  *       rescaling), each chunk's sum added by the caller in chunk order;</li>
+ *   <li>methods' own steps, one operation each where no combination of the above gives the same bits:
+ *       {@code keepIfHashBelow} and {@code keepIfBitSet} (DARE's and DELLA's drops), {@code agreeSum} and
+ *       {@code agreeScaledSum} (TIES, SCE), {@code atLeast}, {@code fuseAbove} (arcee_fusion),
+ *       {@code fisherStep}/{@code narrowRatioOr} (fisher), {@code addIfAbove}/{@code meanOrBase} (ram) and
+ *       {@code countActive}/{@code ramPlusStep}/{@code narrowAddOrBase} (ramplus_tl);</li>
  *   <li>magnitude top-k is not here: {@link dev.amalgam.merge.sparsify.MagnitudeSelection} (TIES, breadcrumbs, SCE)
  *       selects exactly k by histogram passes over the float bits, O(n), instead of sorting.</li>
  * </ul>

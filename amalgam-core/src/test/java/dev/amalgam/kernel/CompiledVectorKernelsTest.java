@@ -32,6 +32,10 @@ class CompiledVectorKernelsTest {
             t.wideningConversionsMatch(n);
             t.arithmeticMatches(n);
             t.reductionsMatch(n);
+            t.tiesAgreementSumMatches(n);
+            t.bitMaskMatches(n);
+            t.fisherMatches(n);
+            t.ramPlusMatches(n);
         }
         assertThat(compiled).as("kernels that reached compiled speed").isPositive();
     }

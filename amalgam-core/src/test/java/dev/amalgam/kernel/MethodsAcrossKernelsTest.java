@@ -28,6 +28,18 @@ class MethodsAcrossKernelsTest {
                         .input(2, "weight", 0.4), SHAPE, 3),
                 Arguments.of("ties", (Supplier<Ctx>) () -> new Ctx(3).base(0).input(1, "weight", 0.7)
                         .input(2, "weight", 0.4).input(1, "density", 0.5).input(2, "density", 0.5), SHAPE, 3),
+                // DARE's hashed drop and DELLA's bit mask, each followed by the L1 rescale
+                Arguments.of("dare_ties", (Supplier<Ctx>) () -> new Ctx(3).base(0).input(1, "weight", 0.7)
+                        .input(2, "weight", 0.4).input(1, "density", 0.5).input(2, "density", 0.6), SHAPE, 3),
+                Arguments.of("della", (Supplier<Ctx>) () -> new Ctx(3).base(0).input(1, "weight", 0.7)
+                        .input(2, "weight", 0.4).input(1, "density", 0.5).input(2, "density", 0.6), MATRIX, 3),
+                Arguments.of("sce", (Supplier<Ctx>) () -> new Ctx(3).base(0).global("select_topk", 0.5), SHAPE, 3),
+                Arguments.of("sce", (Supplier<Ctx>) () -> new Ctx(3).base(0).global("select_topk", 1.0), MATRIX, 3),
+                Arguments.of("arcee_fusion", (Supplier<Ctx>) () -> new Ctx(2).base(0), MATRIX, 2),
+                Arguments.of("arcee_fusion", (Supplier<Ctx>) () -> new Ctx(2).base(1), SHAPE, 2),
+                Arguments.of("ramplus_tl", (Supplier<Ctx>) () -> new Ctx(3).base(0).global("epsilon", 1e-3), SHAPE, 3),
+                Arguments.of("dare_linear", (Supplier<Ctx>) () -> new Ctx(3).base(0).input(1, "weight", 0.7)
+                        .input(2, "weight", 0.4).input(1, "density", 0.5).input(2, "density", 0.6), SHAPE, 3),
                 Arguments.of("ema", (Supplier<Ctx>) () -> new Ctx(3).global("decay", 0.9), SHAPE, 3),
                 Arguments.of("swa", (Supplier<Ctx>) () -> new Ctx(3), SHAPE, 3),
                 Arguments.of("fedavg", (Supplier<Ctx>) () -> new Ctx(3).base(0), SHAPE, 3),

@@ -19,7 +19,7 @@ import org.junit.jupiter.params.provider.MethodSource;
 class VectorKernelsTest {
     private static final ScalarKernels SCALAR = new ScalarKernels();
     private static final VectorKernels VECTOR = new VectorKernels();
-    private static final int[] LENGTHS = {0, 1, 7, 15, 16, 17, 1023, 4097};
+    private static final int[] LENGTHS = {0, 1, 7, 15, 16, 17, 31, 33, 1023, 1025, 4097};
 
     /** ±0, subnormals, normals at the edges, ±Inf, quiet/signalling NaNs of both signs, bf16 and f16 limits, ties. */
     static final float[] SPECIALS = {
@@ -179,7 +179,7 @@ class VectorKernelsTest {
         float[] b = values(n, 2 + n);
         float[] c = values(n, 3 + n);
         for (String op : new String[]{"scale", "divide", "axpy", "add", "sub", "mul", "lerp", "blend", "weightedSum",
-                "abs", "quotient", "nearSwap", "nearSwapWide", "nearSwapZero"}) {
+                "abs", "quotient", "atLeast", "atLeastZero", "fuseAbove", "fuseAboveZero", "nearSwap", "nearSwapWide", "nearSwapZero"}) {
             float[] s = run(SCALAR, op, a, b, c, n);
             float[] v = run(VECTOR, op, a, b, c, n);
             assertSameBits(s, v, op + " n=" + n, true);
@@ -205,6 +205,22 @@ class VectorKernelsTest {
         }
         assertSameBits(out[0], out[2], "agreeSum sum n=" + n, true);
         assertSameBits(out[1], out[3], "agreeSum wsum n=" + n, true);
+        // SCE's step: the same test, the product after it (0x1p-140 * 1e-10 underflows to zero yet counts)
+        for (int i = 1; i < n; i += 5) {
+            x[i] = i % 2 == 0 ? 0x1p-140f : -0x1p-140f;
+        }
+        for (float w : new float[]{0.7f, 1e-10f, 0f, Float.POSITIVE_INFINITY}) {
+            j = 0;
+            for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+                float[] sum = values(n, 6 + n);
+                float[] wsum = values(n, 7 + n);
+                k.agreeScaledSum(sum, wsum, total, x, w, n);
+                out[j++] = sum;
+                out[j++] = wsum;
+            }
+            assertSameBits(out[0], out[2], "agreeScaledSum sum n=" + n + " w=" + w, true);
+            assertSameBits(out[1], out[3], "agreeScaledSum wsum n=" + n + " w=" + w, true);
+        }
     }
 
     @ParameterizedTest
@@ -216,6 +232,25 @@ class VectorKernelsTest {
             SCALAR.keepIfHashBelow(s, n, 0x5DEECE66DL * n, -3L + n, limit);
             VECTOR.keepIfHashBelow(v, n, 0x5DEECE66DL * n, -3L + n, limit);
             assertSameBits(s, v, "keepIfHashBelow n=" + n + " limit=" + limit, true);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void bitMaskMatches(int n) {
+        SplittableRandom r = new SplittableRandom(40 + n);
+        // offsets that put a vector's bits inside one word, at a word's start and straddling two words
+        for (long offset : new long[]{0, 1, 63, 64, 100}) {
+            long[] bits = new long[(int) ((offset + n + 63) >>> 6) + 1];
+            for (int w = 0; w < bits.length; w++) {
+                bits[w] = r.nextLong();
+            }
+            bits[0] = -1L; // a run of all-kept next to random ones
+            float[] s = values(n, 9 + n);
+            float[] v = s.clone();
+            SCALAR.keepIfBitSet(s, n, bits, offset);
+            VECTOR.keepIfBitSet(v, n, bits, offset);
+            assertSameBits(s, v, "keepIfBitSet n=" + n + " offset=" + offset, false);
         }
     }
 
@@ -348,6 +383,68 @@ class VectorKernelsTest {
         assertSameBits(out[0], out[1], "addIfAbove + meanOrBase n=" + n, true);
     }
 
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void fisherMatches(int n) {
+        float[][] xs = {values(n, 60 + n), values(n, 61 + n)};
+        // Fisher values: the specials (negative, NaN, ±0 and infinite ones meet the floor) and realistic ones
+        float[][] fs = {values(n, 62 + n), values(n, 63 + n)};
+        for (int i = 0; i < n; i += 3) {
+            fs[1][i] = 0f; // both at or below the floor: the weighted-mean fallback where floor = 0
+            fs[0][i] = -1f;
+        }
+        for (double floor : new double[]{1e-6, 0}) {
+            float[][] out = new float[2][];
+            int j = 0;
+            for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+                double[] num = new double[n];
+                double[] den = new double[n];
+                double[] plain = new double[n];
+                double[] c = {0.3, 0.7};
+                for (int m = 0; m < 2; m++) {
+                    k.fisherStep(num, den, xs[m], fs[m], c[m], floor, n);
+                    k.axpyWide(plain, 0, xs[m], c[m], n);
+                }
+                out[j] = new float[n];
+                k.narrowRatioOr(out[j++], num, den, plain, 1.0, n);
+            }
+            assertSameBits(out[0], out[1], "fisherStep + narrowRatioOr n=" + n + " floor=" + floor, true);
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void ramPlusMatches(int n) {
+        float[] b = values(n, 70 + n);
+        float[][] xs = {values(n, 71 + n), b.clone(), b.clone()};
+        for (int i = 0; i < n; i += 2) {
+            xs[1][i] = b[i] + 1e-3f; // at the threshold's scale: some elements one model changes, some several
+        }
+        for (int i = 0; i < n; i += 5) {
+            xs[2][i] = xs[0][i];
+        }
+        long[][] counts = new long[2][];
+        float[][] out = new float[2][];
+        int j = 0;
+        for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+            double[] c = new double[n];
+            double[] scratch = new double[n];
+            for (float[] x : xs) {
+                k.addIfAbove(scratch, c, x, b, 1e-3f, n);
+            }
+            counts[j] = new long[2];
+            double[] sum = new double[n];
+            for (float[] x : xs) {
+                k.countActive(counts[j], x, b, 1e-3f, c, n);
+                k.ramPlusStep(sum, c, x, b, 1e-3f, 1.15, n);
+            }
+            out[j] = new float[n];
+            k.narrowAddOrBase(out[j++], b, sum, c, n);
+        }
+        assertThat(counts[1]).as("countActive n=" + n).containsExactly(counts[0]);
+        assertSameBits(out[0], out[1], "ramPlusStep + narrowAddOrBase n=" + n, true);
+    }
+
     @Test
     void narrowRoundsToNearestEven() {
         double[] a = {1.0 + 0x1p-24, 1.0 + 0x1p-24 + 0x1p-50, 1.0 + 3 * 0x1p-24, 0x1p-150, 0x1p-149 * 1.5, -0.0,
@@ -374,6 +471,15 @@ class VectorKernelsTest {
             case "weightedSum" -> k.weightedSum(out, new float[][]{a, b, c}, new float[]{0.2f, 0.3f, 0.5f}, 3, n);
             case "abs" -> k.abs(out, a, n);
             case "quotient" -> k.quotient(out, a, b, n);
+            case "atLeast" -> k.atLeast(out, a, 1e-6f, n);
+            case "fuseAbove" -> k.fuseAbove(out, a, b, 0.75f, 0.01f, 0, n);
+            // threshold 0: every finite difference is taken, NaN and 0·Inf ones are not; two runs, the second
+            // starting off a vector boundary
+            case "fuseAboveZero" -> {
+                k.fuseAbove(out, a, b, Float.POSITIVE_INFINITY, 0f, 0, n / 3);
+                k.fuseAbove(out, a, b, 2.5f, 1e-3f, n / 3, n - n / 3);
+            }
+            case "atLeastZero" -> k.atLeast(out, a, -0f, n); // ±0 against −0
             case "nearSwap" -> k.nearSwap(out, a, b, 0.35f, n);
             // a t that swaps most random pairs outright, and t = 0 (0/0 where a == b, so NaN meets the clamp)
             case "nearSwapWide" -> k.nearSwap(out, a, b, 1e30f, n);

@@ -1,5 +1,6 @@
 package dev.amalgam.merge.methods;
 
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.merge.BaseModelUse;
 import dev.amalgam.merge.ElementwiseMethod;
 import dev.amalgam.merge.EmbedRectification;
@@ -70,14 +71,17 @@ public final class ArceeFusionMerge implements MergeMethod {
         float[] av = new float[chunk];
         float[] xv = new float[chunk];
         float[] res = new float[chunk];
+        Kernels kernels = Kernels.active();
         for (long off = 0; off < numel; off += chunk) {
             int n = (int) Math.min(chunk, numel - off);
             inputs.read(a, off, av, 0, n);
             inputs.read(x, off, xv, 0, n);
-            for (int e = 0; e < n; e++) {
-                float delta = xv[e] - av[e];
-                float importance = Math.abs(delta) * kl[(int) ((off + e) / rowLen)];
-                res[e] = importance >= threshold ? av[e] + delta : av[e];
+            // one kernel call per run of a row inside the chunk: the row's divergence is the run's factor
+            for (int e = 0; e < n; ) {
+                long row = (off + e) / rowLen;
+                int end = (int) Math.min(n, (row + 1) * rowLen - off);
+                kernels.fuseAbove(res, av, xv, kl[(int) row], threshold, e, end - e);
+                e = end;
             }
             output.write(off, res, 0, n);
         }

@@ -1,5 +1,6 @@
 package dev.amalgam.merge.methods;
 
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.merge.BaseModelUse;
 import dev.amalgam.merge.MergeMethod;
 import dev.amalgam.merge.MethodInfo;
@@ -105,24 +106,24 @@ public final class FisherMerge implements MergeMethod, SideInputMethod {
         float[][] x = new float[n][chunk];
         float[][] f = new float[n][chunk];
         float[] out = new float[chunk];
+        // per element, in float64 and model order: num = Σ wᵢ·xᵢ, den = Σ wᵢ with wᵢ = cᵢ·max(Fᵢ, floor), and the
+        // plain weighted sum Σ cᵢ·xᵢ for elements whose den is not positive
+        double[] num = new double[chunk];
+        double[] den = new double[chunk];
+        double[] plain = new double[chunk];
+        Kernels kernels = Kernels.active();
         for (long off = 0; off < numel; off += chunk) {
             int len = (int) Math.min(chunk, numel - off);
+            java.util.Arrays.fill(num, 0, len, 0.0);
+            java.util.Arrays.fill(den, 0, len, 0.0);
+            java.util.Arrays.fill(plain, 0, len, 0.0);
             for (int i = 0; i < n; i++) {
                 inputs.read(i, off, x[i], 0, len);
                 fisher[i].read(off, f[i], 0, len);
+                kernels.fisherStep(num, den, x[i], f[i], c[i], floor, len);
+                kernels.axpyWide(plain, 0, x[i], c[i], len);
             }
-            for (int e = 0; e < len; e++) {
-                double num = 0;
-                double den = 0;
-                double plain = 0;
-                for (int i = 0; i < n; i++) {
-                    double w = c[i] * Math.max(f[i][e], floor);
-                    num += w * x[i][e];
-                    den += w;
-                    plain += c[i] * x[i][e];
-                }
-                out[e] = (float) (den > 0 ? num / den : plain / cSum);
-            }
+            kernels.narrowRatioOr(out, num, den, plain, cSum, len);
             output.write(off, out, 0, len);
         }
     }

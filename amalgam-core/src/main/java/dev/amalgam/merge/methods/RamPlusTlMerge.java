@@ -1,5 +1,6 @@
 package dev.amalgam.merge.methods;
 
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.merge.BaseModelUse;
 import dev.amalgam.merge.ElementwiseMethod;
 import dev.amalgam.merge.EmbedRectification;
@@ -50,52 +51,44 @@ public final class RamPlusTlMerge implements MergeMethod {
         int chunk = (int) Math.min(ElementwiseMethod.CHUNK, Math.max(1, numel));
         float[][] x = new float[k][chunk];
         float[] bv = new float[chunk];
-        long[] shared = new long[k];
-        long[] unique = new long[k];
+        // counts[i] = {unique, shared}: model i's active elements that only it changes, and the others
+        long[][] counts = new long[k][2];
+        Kernels kernels = Kernels.active();
+        // c = the number of active models per element (addIfAbove counts them; its sum of δ is not needed here)
+        double[] c = new double[chunk];
+        double[] sum = new double[chunk];
         for (long off = 0; off < numel; off += chunk) {
             int n = read(inputs, members, b, x, bv, off, chunk, numel);
-            for (int e = 0; e < n; e++) {
-                int c = 0;
-                for (int i = 0; i < k; i++) {
-                    if (active(x[i][e], bv[e], eps)) {
-                        c++;
-                    }
-                }
-                for (int i = 0; i < k; i++) {
-                    if (active(x[i][e], bv[e], eps)) {
-                        if (c == 1) {
-                            unique[i]++;
-                        } else {
-                            shared[i]++;
-                        }
-                    }
-                }
+            activeCounts(kernels, x, bv, eps, c, sum, n);
+            for (int i = 0; i < k; i++) {
+                kernels.countActive(counts[i], x[i], bv, eps, c, n);
             }
         }
         double[] lambda = new double[k];
         for (int i = 0; i < k; i++) {
-            lambda[i] = lambda(shared[i], unique[i], r, alpha, eps);
+            lambda[i] = lambda(counts[i][1], counts[i][0], r, alpha, eps);
         }
         float[] res = new float[chunk];
         for (long off = 0; off < numel; off += chunk) {
             int n = read(inputs, members, b, x, bv, off, chunk, numel);
-            for (int e = 0; e < n; e++) {
-                int c = 0;
-                for (int i = 0; i < k; i++) {
-                    if (active(x[i][e], bv[e], eps)) {
-                        c++;
-                    }
-                }
-                double sum = 0;
-                for (int i = 0; i < k; i++) {
-                    float d = x[i][e] - bv[e];
-                    if (Math.abs(d) > eps) {
-                        sum += c == 1 ? d * lambda[i] : (double) d / c;
-                    }
-                }
-                res[e] = c == 0 ? bv[e] : (float) (bv[e] + sum);
+            activeCounts(kernels, x, bv, eps, c, sum, n);
+            // Σ over active models, in model order and float64: δ·λ_i where one model is active, δ/c otherwise
+            java.util.Arrays.fill(sum, 0, n, 0.0);
+            for (int i = 0; i < k; i++) {
+                kernels.ramPlusStep(sum, c, x[i], bv, eps, lambda[i], n);
             }
+            kernels.narrowAddOrBase(res, bv, sum, c, n);
             output.write(off, res, 0, n);
+        }
+    }
+
+    /** {@code c[e]} = the number of models whose |x − b| exceeds eps at element e; {@code scratch} is overwritten. */
+    private static void activeCounts(Kernels kernels, float[][] x, float[] bv, float eps, double[] c,
+                                     double[] scratch, int n) {
+        java.util.Arrays.fill(c, 0, n, 0.0);
+        java.util.Arrays.fill(scratch, 0, n, 0.0);
+        for (float[] xi : x) {
+            kernels.addIfAbove(scratch, c, xi, bv, eps, n);
         }
     }
 
@@ -103,10 +96,6 @@ public final class RamPlusTlMerge implements MergeMethod {
     static double lambda(long shared, long unique, double r, double alpha, double eps) {
         double rho = shared / Math.max((double) unique, eps);
         return 1 + r * Math.max(0, Math.min(alpha, rho));
-    }
-
-    private static boolean active(float x, float b, float eps) {
-        return Math.abs(x - b) > eps;
     }
 
     private static int read(TensorInputs in, int[] members, int b, float[][] x, float[] bv, long off, int chunk,

@@ -1,5 +1,6 @@
 package dev.amalgam.merge.methods;
 
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.merge.BaseModelUse;
 import dev.amalgam.merge.EmbedRectification;
 import dev.amalgam.merge.MergeMethod;
@@ -9,7 +10,6 @@ import dev.amalgam.merge.TensorInputs;
 import dev.amalgam.merge.TensorMergeContext;
 import dev.amalgam.merge.TensorOutput;
 import dev.amalgam.merge.sparsify.MagnitudeSelection;
-import dev.amalgam.merge.sparsify.SignConsensus;
 import dev.amalgam.merge.sparsify.TopK;
 import dev.amalgam.merge.sparsify.ValueSource;
 import java.util.ArrayList;
@@ -70,11 +70,12 @@ public final class SceMerge implements MergeMethod {
         int chunk = tv.chunk;
         float[] b = new float[chunk];
         float[] out = new float[chunk];
+        float[][] scratch = new float[3][chunk];
         for (long off = 0; off < numel; off += chunk) {
             int n = (int) Math.min(chunk, numel - off);
             inputs.read(base, off, b, 0, n);
             tv.read(off, n, selected);
-            combine(tv.values, s, m, n, b, out);
+            combine(tv.values, s, m, n, b, out, scratch);
             output.write(off, out, 0, n);
         }
     }
@@ -109,9 +110,8 @@ public final class SceMerge implements MergeMethod {
             int n = (int) Math.min(tv.chunk, numel - off);
             tv.read(off, n, selected);
             for (int k = 0; k < m; k++) {
-                for (int e = 0; e < n; e++) {
-                    sq[k] += (double) tv.values[k][e] * tv.values[k][e];
-                }
+                // float64 partial sums (Kernels' order): only the last float64 bits can differ from a running sum
+                sq[k] += Kernels.active().sumSquares(tv.values[k], n);
             }
         }
         double total = 0;
@@ -126,20 +126,30 @@ public final class SceMerge implements MergeMethod {
         return s;
     }
 
-    /** {@code out = b + Σ Tᵢ·sᵢ·Eᵢ / max(Σ sᵢ·Eᵢ, 1e-6)} per element (the erase step). */
-    static void combine(float[][] t, float[] s, int m, int n, float[] b, float[] out) {
-        for (int e = 0; e < n; e++) {
-            boolean positive = SignConsensus.majorityPositive(t, m, e);
-            float num = 0f;
-            float den = 0f;
-            for (int k = 0; k < m; k++) {
-                if (SignConsensus.agrees(t[k][e], positive)) {
-                    num += t[k][e] * s[k];
-                    den += s[k];
-                }
-            }
-            out[e] = b[e] + num / Math.max(den, 1e-6f);
+    /**
+     * {@code out = b + Σ Tᵢ·sᵢ·Eᵢ / max(Σ sᵢ·Eᵢ, 1e-6)} per element (the erase step), model-major through the
+     * kernels with three scratch rows of at least {@code n}. The majority sign is that of {@code ((0 + T₀) + T₁) +
+     * …} in model order (SignConsensus.majorityPositive). Both sums start at +0.0 and add +0.0 where a model
+     * disagrees, which is the identity (they never hold −0.0: +0.0 plus −0.0 is +0.0), so the bits are those of
+     * summing only the agreeing terms in model order.
+     */
+    static void combine(float[][] t, float[] s, int m, int n, float[] b, float[] out, float[][] scratch) {
+        Kernels kernels = Kernels.active();
+        float[] total = scratch[0];
+        float[] num = scratch[1];
+        float[] den = scratch[2];
+        java.util.Arrays.fill(total, 0, n, 0f);
+        java.util.Arrays.fill(num, 0, n, 0f);
+        java.util.Arrays.fill(den, 0, n, 0f);
+        for (int k = 0; k < m; k++) {
+            kernels.add(total, total, t[k], n);
         }
+        for (int k = 0; k < m; k++) {
+            kernels.agreeScaledSum(num, den, total, t[k], s[k], n);
+        }
+        kernels.atLeast(den, den, 1e-6f, n);
+        kernels.quotient(num, num, den, n);
+        kernels.add(out, b, num, n);
     }
 
     /** The task vectors of all models, one chunk at a time, with the variance selection applied. */

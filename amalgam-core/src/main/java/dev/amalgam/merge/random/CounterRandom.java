@@ -11,8 +11,6 @@ import java.nio.charset.StandardCharsets;
  * per-tensor key combined with the element index, which passes BigCrush for sequential counters.
  */
 public final class CounterRandom {
-    private static final Kernels KERNELS = Kernels.active();
-
     private final long key;
 
     /** A stream for one tensor: keyed by the merge seed and the output tensor's name. */
@@ -56,7 +54,7 @@ public final class CounterRandom {
      */
     public void keepBernoulli(float[] values, int n, long first, double p) {
         long limit = (long) Math.ceil(p * 0x1p53);
-        KERNELS.keepIfHashBelow(values, n, key, first, limit);
+        Kernels.active().keepIfHashBelow(values, n, key, first, limit);
     }
 
     static long mix(long z) {

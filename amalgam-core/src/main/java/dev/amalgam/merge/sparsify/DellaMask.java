@@ -1,5 +1,6 @@
 package dev.amalgam.merge.sparsify;
 
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.merge.random.CounterRandom;
 import java.util.Arrays;
 
@@ -78,11 +79,6 @@ public final class DellaMask implements SparseMask {
 
     @Override
     public void apply(float[] values, int n, long offset) {
-        for (int e = 0; e < n; e++) {
-            long i = offset + e;
-            if ((keep[(int) (i >>> 6)] & 1L << i) == 0) {
-                values[e] = 0f;
-            }
-        }
+        Kernels.active().keepIfBitSet(values, n, keep, offset);
     }
 }

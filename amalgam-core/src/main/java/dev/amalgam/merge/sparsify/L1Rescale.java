@@ -1,5 +1,7 @@
 package dev.amalgam.merge.sparsify;
 
+import dev.amalgam.kernel.Kernels;
+
 /**
  * DARE/DELLA's {@code rescale}: as in current mergekit (v0.1.0 and later, compat.md §1.3) the surviving
  * elements are multiplied by {@code Σ|δ| / Σ|masked δ|}, so the sparsified task vector has the L1 norm of the
@@ -32,11 +34,11 @@ public final class L1Rescale {
         return before < EPS || after < EPS ? 1.0 : before / after;
     }
 
+    /**
+     * Σ|v| of one chunk in float64 ({@link Kernels#sumAbs}: eight interleaved partial sums, so the factor can differ
+     * from a left-to-right sum in the last float64 bits only, far below the float32 it is rounded to).
+     */
     static double l1(float[] v, int n) {
-        double s = 0;
-        for (int e = 0; e < n; e++) {
-            s += Math.abs(v[e]);
-        }
-        return s;
+        return Kernels.active().sumAbs(v, n);
     }
 }

@@ -9,8 +9,6 @@ import dev.amalgam.kernel.Kernels;
  * non-zero and has that sign. Written chunk-wise over plain arrays so it can later get a SIMD twin.
  */
 public final class SignConsensus {
-    private static final Kernels KERNELS = Kernels.active();
-
     private SignConsensus() {
     }
 
@@ -52,21 +50,16 @@ public final class SignConsensus {
             java.util.Arrays.fill(div, 0, n, 1f);
             return;
         }
+        Kernels kernels = Kernels.active(); // per call: tests pin kernels per thread
         // the majority sign: ((0 + wd₀) + wd₁) + … in model order, as majorityPositive
-        float[] first = wd[0];
-        for (int e = 0; e < n; e++) {
-            total[e] = 0f + first[e];
-        }
-        for (int m = 1; m < models; m++) {
-            float[] row = wd[m];
-            for (int e = 0; e < n; e++) {
-                total[e] += row[e];
-            }
+        java.util.Arrays.fill(total, 0, n, 0f);
+        for (int m = 0; m < models; m++) {
+            kernels.add(total, total, wd[m], n);
         }
         java.util.Arrays.fill(mixed, 0, n, 0f);
         java.util.Arrays.fill(div, 0, n, 0f);
         for (int m = 0; m < models; m++) {
-            KERNELS.agreeSum(mixed, div, total, wd[m], weights[m], n);
+            kernels.agreeSum(mixed, div, total, wd[m], weights[m], n);
         }
         for (int e = 0; e < n; e++) {
             div[e] = div[e] == 0f ? 1f : div[e];
@@ -83,13 +76,12 @@ public final class SignConsensus {
             wsum += weights[m];
         }
         float d = Math.abs(wsum) < 1e-8f ? 1f : wsum;
-        for (int e = 0; e < n; e++) {
-            float sum = 0f;
-            for (int m = 0; m < models; m++) {
-                sum += wd[m][e];
-            }
-            mixed[e] = sum;
-            div[e] = d;
+        // ((0 + wd₀) + wd₁) + … per element, model by model
+        Kernels kernels = Kernels.active();
+        java.util.Arrays.fill(mixed, 0, n, 0f);
+        for (int m = 0; m < models; m++) {
+            kernels.add(mixed, mixed, wd[m], n);
         }
+        java.util.Arrays.fill(div, 0, n, d);
     }
 }
