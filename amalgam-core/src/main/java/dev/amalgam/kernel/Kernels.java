@@ -113,6 +113,12 @@ public interface Kernels {
     void atLeast(float[] out, float[] a, float lo, int n);
 
     /**
+     * {@code out[i] = a[i] == 0f ? v : a[i]}: a zero denominator replaced (TIES's sum of agreeing weights where no
+     * model agrees). Both +0 and −0 are replaced; NaN is kept.
+     */
+    void orIfZero(float[] out, float[] a, float v, int n);
+
+    /**
      * The counter-based random drop of DARE ({@code merge.random.CounterRandom}'s stream): with {@code z} the
      * SplitMix64 finalizer of {@code key + 0x9E3779B97F4A7C15L · (counter + i + 1)} (64-bit wrapping arithmetic),
      * {@code values[i]} is kept when {@code (z >>> 11) < limit} and set to +0.0 otherwise.

@@ -178,6 +178,13 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void orIfZero(float[] out, float[] a, float v, int n) {
+        for (int i = 0; i < n; i++) {
+            out[i] = a[i] == 0f ? v : a[i];
+        }
+    }
+
+    @Override
     public void keepIfHashBelow(float[] values, int n, long key, long counter, long limit) {
         for (int i = 0; i < n; i++) {
             long z = key + 0x9E3779B97F4A7C15L * (counter + i + 1);

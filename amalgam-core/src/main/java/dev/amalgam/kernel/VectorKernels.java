@@ -330,6 +330,19 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void orIfZero(float[] out, float[] a, float v, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector x = FloatVector.fromArray(F, a, i);
+            // EQ compares as ==: −0 equals 0, NaN equals nothing
+            x.blend(v, x.compare(VectorOperators.EQ, 0f)).intoArray(out, i);
+        }
+        for (; i < n; i++) {
+            out[i] = a[i] == 0f ? v : a[i];
+        }
+    }
+
+    @Override
     public void keepIfHashBelow(float[] values, int n, long key, long counter, long limit) {
         int lanes = LG.length();
         LongVector iota = LongVector.zero(LG).addIndex(1);

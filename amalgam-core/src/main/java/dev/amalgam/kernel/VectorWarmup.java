@@ -89,6 +89,7 @@ final class VectorWarmup {
             case AGREE_SUM -> k.agreeSum(c, xs[2], b, a, 0.5f, n);
             case AGREE_SCALED_SUM -> k.agreeScaledSum(c, xs[2], b, a, 0.5f, n);
             case AT_LEAST -> k.atLeast(c, a, 1e-6f, n);
+            case OR_IF_ZERO -> k.orIfZero(c, a, 1f, n);
             case COUNT_ACTIVE -> {
                 long[] counts = new long[2];
                 k.countActive(counts, a, b, 0.01f, WIDE_COEF, n);

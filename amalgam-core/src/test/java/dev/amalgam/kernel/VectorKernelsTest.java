@@ -179,7 +179,7 @@ class VectorKernelsTest {
         float[] b = values(n, 2 + n);
         float[] c = values(n, 3 + n);
         for (String op : new String[]{"scale", "divide", "axpy", "add", "sub", "mul", "lerp", "blend", "weightedSum",
-                "abs", "quotient", "atLeast", "atLeastZero", "fuseAbove", "fuseAboveZero", "nearSwap", "nearSwapWide", "nearSwapZero"}) {
+                "abs", "quotient", "atLeast", "atLeastZero", "orIfZero", "fuseAbove", "fuseAboveZero", "nearSwap", "nearSwapWide", "nearSwapZero"}) {
             float[] s = run(SCALAR, op, a, b, c, n);
             float[] v = run(VECTOR, op, a, b, c, n);
             assertSameBits(s, v, op + " n=" + n, true);
@@ -472,6 +472,7 @@ class VectorKernelsTest {
             case "abs" -> k.abs(out, a, n);
             case "quotient" -> k.quotient(out, a, b, n);
             case "atLeast" -> k.atLeast(out, a, 1e-6f, n);
+            case "orIfZero" -> k.orIfZero(out, a, 1f, n);
             case "fuseAbove" -> k.fuseAbove(out, a, b, 0.75f, 0.01f, 0, n);
             // threshold 0: every finite difference is taken, NaN and 0·Inf ones are not; two runs, the second
             // starting off a vector boundary

@@ -61,9 +61,7 @@ public final class SignConsensus {
         for (int m = 0; m < models; m++) {
             kernels.agreeSum(mixed, div, total, wd[m], weights[m], n);
         }
-        for (int e = 0; e < n; e++) {
-            div[e] = div[e] == 0f ? 1f : div[e];
-        }
+        kernels.orIfZero(div, div, 1f, n);
     }
 
     /**
