@@ -119,6 +119,12 @@ public interface Kernels {
     void orIfZero(float[] out, float[] a, float v, int n);
 
     /**
+     * Where {@code |x[i]| >= bestAbs[i]}: {@code bestAbs[i] = |x[i]|}, {@code best[i] = x[i]}. MagMax's selection
+     * of the largest-magnitude task vector, called in recipe order, so a later input wins a tie; a NaN never wins.
+     */
+    void keepLargerMagnitude(float[] best, float[] bestAbs, float[] x, int n);
+
+    /**
      * The counter-based random drop of DARE ({@code merge.random.CounterRandom}'s stream): with {@code z} the
      * SplitMix64 finalizer of {@code key + 0x9E3779B97F4A7C15L · (counter + i + 1)} (64-bit wrapping arithmetic),
      * {@code values[i]} is kept when {@code (z >>> 11) < limit} and set to +0.0 otherwise.

@@ -185,6 +185,17 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void keepLargerMagnitude(float[] best, float[] bestAbs, float[] x, int n) {
+        for (int i = 0; i < n; i++) {
+            float a = Math.abs(x[i]);
+            if (a >= bestAbs[i]) {
+                bestAbs[i] = a;
+                best[i] = x[i];
+            }
+        }
+    }
+
+    @Override
     public void keepIfHashBelow(float[] values, int n, long key, long counter, long limit) {
         for (int i = 0; i < n; i++) {
             long z = key + 0x9E3779B97F4A7C15L * (counter + i + 1);

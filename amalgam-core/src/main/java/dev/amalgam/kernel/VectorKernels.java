@@ -343,6 +343,27 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void keepLargerMagnitude(float[] best, float[] bestAbs, float[] x, int n) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector xv = FloatVector.fromArray(F, x, i);
+            FloatVector a = xv.abs();
+            FloatVector ba = FloatVector.fromArray(F, bestAbs, i);
+            // GE is false when either side is NaN, as the scalar >= is
+            VectorMask<Float> take = a.compare(VectorOperators.GE, ba);
+            ba.blend(a, take).intoArray(bestAbs, i);
+            FloatVector.fromArray(F, best, i).blend(xv, take).intoArray(best, i);
+        }
+        for (; i < n; i++) {
+            float a = Math.abs(x[i]);
+            if (a >= bestAbs[i]) {
+                bestAbs[i] = a;
+                best[i] = x[i];
+            }
+        }
+    }
+
+    @Override
     public void keepIfHashBelow(float[] values, int n, long key, long counter, long limit) {
         int lanes = LG.length();
         LongVector iota = LongVector.zero(LG).addIndex(1);

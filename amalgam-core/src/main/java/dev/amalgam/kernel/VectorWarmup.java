@@ -90,6 +90,7 @@ final class VectorWarmup {
             case AGREE_SCALED_SUM -> k.agreeScaledSum(c, xs[2], b, a, 0.5f, n);
             case AT_LEAST -> k.atLeast(c, a, 1e-6f, n);
             case OR_IF_ZERO -> k.orIfZero(c, a, 1f, n);
+            case KEEP_LARGER_MAGNITUDE -> k.keepLargerMagnitude(c, c, a, n); // aliased outputs: a and b stay as they are
             case COUNT_ACTIVE -> {
                 long[] counts = new long[2];
                 k.countActive(counts, a, b, 0.01f, WIDE_COEF, n);

@@ -22,7 +22,7 @@ final class WarmingKernels implements Kernels {
         BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK, NEAR_SWAP,
         AXPY_WIDE, FMA_WIDE, NARROW, QUOTIENT, WIDEN,
         WIDEN_SUB, ADD_IF_ABOVE, MEAN_OR_BASE, DECAY_WIDE,
-        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY, BIT_MASK, AGREE_SCALED_SUM, AT_LEAST, OR_IF_ZERO, FISHER_STEP, NARROW_RATIO_OR, FUSE_ABOVE,
+        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY, BIT_MASK, AGREE_SCALED_SUM, AT_LEAST, OR_IF_ZERO, KEEP_LARGER_MAGNITUDE, FISHER_STEP, NARROW_RATIO_OR, FUSE_ABOVE,
         COUNT_ACTIVE, RAM_PLUS_STEP, NARROW_ADD_OR_BASE }
 
     private static final Op[] OPS = Op.values();
@@ -173,6 +173,11 @@ final class WarmingKernels implements Kernels {
     @Override
     public void orIfZero(float[] out, float[] a, float v, int n) {
         k(Op.OR_IF_ZERO).orIfZero(out, a, v, n);
+    }
+
+    @Override
+    public void keepLargerMagnitude(float[] best, float[] bestAbs, float[] x, int n) {
+        k(Op.KEEP_LARGER_MAGNITUDE).keepLargerMagnitude(best, bestAbs, x, n);
     }
 
     @Override

@@ -22,6 +22,7 @@ class MethodsAcrossKernelsTest {
         return Stream.of(
                 Arguments.of("nearswap", (Supplier<Ctx>) () -> new Ctx(2).base(0).global("t", 0.001), SHAPE, 2),
                 Arguments.of("ram", (Supplier<Ctx>) () -> new Ctx(3).base(0).global("epsilon", 1e-3), SHAPE, 3),
+                Arguments.of("magmax", (Supplier<Ctx>) () -> new Ctx(3).base(0).global("lambda", 0.5), SHAPE, 3),
                 Arguments.of("slerp", (Supplier<Ctx>) () -> new Ctx(2).base(0).global("t", 0.3), SHAPE, 2),
                 Arguments.of("slerp", (Supplier<Ctx>) () -> new Ctx(2).base(1).global("t", 0.6), MATRIX, 2),
                 Arguments.of("task_arithmetic", (Supplier<Ctx>) () -> new Ctx(3).base(0).input(1, "weight", 0.7)

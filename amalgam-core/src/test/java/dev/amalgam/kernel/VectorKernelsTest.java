@@ -385,6 +385,36 @@ class VectorKernelsTest {
 
     @ParameterizedTest
     @MethodSource("lengths")
+    void largestMagnitudeMatches(int n) {
+        float[][] xs = {values(n, 70 + n), values(n, 71 + n), values(n, 72 + n)};
+        for (int i = 0; i < n; i += 5) {
+            xs[1][i] = -xs[0][i]; // equal magnitudes: the later input must win
+        }
+        float[][] best = new float[2][];
+        float[][] bestAbs = new float[2][];
+        int j = 0;
+        for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+            best[j] = new float[n];
+            bestAbs[j] = new float[n];
+            java.util.Arrays.fill(bestAbs[j], -1f);
+            for (float[] x : xs) {
+                k.keepLargerMagnitude(best[j], bestAbs[j], x, n);
+            }
+            j++;
+        }
+        assertSameBits(best[0], best[1], "keepLargerMagnitude best n=" + n, false);
+        assertSameBits(bestAbs[0], bestAbs[1], "keepLargerMagnitude |best| n=" + n, false);
+        if (n > 5) {
+            // the scalar reference by hand at a tie: element 5 (i % 5 == 0) of input 1 is −(input 0)
+            float a0 = Math.abs(xs[0][5]), a2 = Math.abs(xs[2][5]);
+            if (!Float.isNaN(a0) && !Float.isNaN(a2) && a0 > a2) {
+                assertThat(best[0][5]).isEqualTo(xs[1][5]);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
     void fisherMatches(int n) {
         float[][] xs = {values(n, 60 + n), values(n, 61 + n)};
         // Fisher values: the specials (negative, NaN, ±0 and infinite ones meet the floor) and realistic ones

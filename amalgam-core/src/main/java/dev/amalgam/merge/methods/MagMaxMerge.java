@@ -1,5 +1,6 @@
 package dev.amalgam.merge.methods;
 
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.merge.BaseModelUse;
 import dev.amalgam.merge.ElementwiseMethod;
 import dev.amalgam.merge.LambdaSweepable;
@@ -51,24 +52,30 @@ public final class MagMaxMerge extends ElementwiseMethod implements LambdaSweepa
         int n = ctx.inputCount();
         Double o = lambdaOverride;
         float lambda = (float) (o != null ? o : ctx.params().number("lambda"));
+        float[][] scratch = new float[3][0]; // τ, best, |best|: one chunk each, owned by this kernel instance
         return (in, out, len, offset) -> {
-            float[] base = in[b];
-            for (int e = 0; e < len; e++) {
-                float best = 0f;
-                float bestAbs = -1f;
-                for (int i = 0; i < n; i++) { // recipe order, so ">=" hands ties to the later task
-                    if (i == b) {
-                        continue;
-                    }
-                    float tau = in[i][e] - base[e];
-                    float a = Math.abs(tau);
-                    if (a >= bestAbs) {
-                        bestAbs = a;
-                        best = tau;
-                    }
+            if (scratch[0].length < len) {
+                for (int s = 0; s < 3; s++) {
+                    scratch[s] = new float[len];
                 }
-                out[e] = base[e] + lambda * best;
             }
+            float[] tau = scratch[0];
+            float[] best = scratch[1];
+            float[] bestAbs = scratch[2];
+            java.util.Arrays.fill(best, 0, len, 0f);
+            java.util.Arrays.fill(bestAbs, 0, len, -1f);
+            Kernels k = Kernels.active(); // per call: tests pin kernels per thread
+            float[] base = in[b];
+            for (int i = 0; i < n; i++) { // recipe order, so ">=" hands ties to the later task
+                if (i == b) {
+                    continue;
+                }
+                k.sub(tau, in[i], base, len);
+                k.keepLargerMagnitude(best, bestAbs, tau, len);
+            }
+            // base + λ·best, as axpy rounds it
+            System.arraycopy(base, 0, out, 0, len);
+            k.axpy(out, best, lambda, len);
         };
     }
 }
