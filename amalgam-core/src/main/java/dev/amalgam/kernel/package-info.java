@@ -23,7 +23,8 @@
  *       {@code keepIfHashBelow} and {@code keepIfBitSet} (DARE's and DELLA's drops), {@code agreeSum} and
  *       {@code agreeScaledSum} (TIES, SCE), {@code atLeast}, {@code fuseAbove} (arcee_fusion),
  *       {@code fisherStep}/{@code narrowRatioOr} (fisher), {@code addIfAbove}/{@code meanOrBase} (ram) and
- *       {@code countActive}/{@code ramPlusStep}/{@code narrowAddOrBase} (ramplus_tl);</li>
+ *       {@code countActive}/{@code ramPlusStep}/{@code narrowAddOrBase} (ramplus_tl), {@code keepLargerMagnitude}
+ *       (magmax) and {@code orIfZero} (TIES's zero denominators);</li>
  *   <li>magnitude top-k is not here: {@link dev.amalgam.merge.sparsify.MagnitudeSelection} (TIES, breadcrumbs, SCE)
  *       selects exactly k by histogram passes over the float bits, O(n), instead of sorting.</li>
  * </ul>
