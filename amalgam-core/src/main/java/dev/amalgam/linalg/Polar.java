@@ -7,7 +7,7 @@ package dev.amalgam.linalg;
  * number; for a tall X (m ≫ n) it also shrinks the SVD to n×n. Both are the fallback: first comes the Gram
  * route of {@link GramRoute#polarOfTall} (an n×n symmetric eigendecomposition, then Newton–Schulz steps until
  * the factor is orthonormal to 10⁻¹²), about three times faster, taken only when X is well enough conditioned
- * (κ ≤ 10⁶) for its result to be as accurate as the SVD route's.
+ * (κ ≤ 10⁵) for its result to be accurate below float32 rounding (see GramRouteTest).
  */
 public final class Polar {
     private Polar() {
