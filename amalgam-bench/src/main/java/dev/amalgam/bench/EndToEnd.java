@@ -72,9 +72,10 @@ public final class EndToEnd {
         Path models = dir.resolve("models-" + shape.layers() + "L");
         System.out.printf("machine: %d cores, %.1f GiB memory, load %s%n", Runtime.getRuntime().availableProcessors(),
                 physicalMemory() / (double) (1L << 30), loadAverage());
-        System.out.printf("models: 3 x %.3f GB bf16 (Llama, hidden %d, %d layers) in %s; -j %d, %d rep(s)%n",
-                shape.params() * 2 / 1e9, shape.hidden(), shape.layers(), models, threads, reps);
-        for (int v = 0; v < 3; v++) {
+        int modelCount = Math.max(3, methods.stream().mapToInt(Recipes::inputCount).max().orElse(3));
+        System.out.printf("models: %d x %.3f GB bf16 (Llama, hidden %d, %d layers) in %s; -j %d, %d rep(s)%n",
+                modelCount, shape.params() * 2 / 1e9, shape.hidden(), shape.layers(), models, threads, reps);
+        for (int v = 0; v < modelCount; v++) {
             Path m = models.resolve("model-" + v);
             if (!Files.exists(m.resolve("config.json"))) {
                 long t0 = System.nanoTime();
@@ -85,27 +86,33 @@ public final class EndToEnd {
         long modelBytes = filesOf(models.resolve("model-0")).stream().mapToLong(EndToEnd::sizeOf).sum();
 
         // I/O floor, per input count: reads are timed per model so that a 2-input method gets a 2-input floor
-        double[][] readTimes = new double[reps][3];
+        double[][] readTimes = new double[reps][modelCount];
         double[] floorCpu = new double[reps];
         double[] writeTimes = new double[reps];
         long[] sink = new long[1];
-        IoFloor.read(allFiles(models, 3), threads, sink); // warm the page cache
+        IoFloor.read(allFiles(models, modelCount), threads, sink); // warm the page cache
         for (int r = 0; r < reps; r++) {
             double cpu0 = processCpuSeconds();
-            for (int v = 0; v < 3; v++) {
+            for (int v = 0; v < modelCount; v++) {
                 readTimes[r][v] = IoFloor.read(filesOf(models.resolve("model-" + v)), threads, sink);
             }
             writeTimes[r] = IoFloor.write(dir.resolve("floor-write.tmp"), modelBytes);
             floorCpu[r] = processCpuSeconds() - cpu0;
         }
-        double floor3 = median(r -> readTimes[r][0] + readTimes[r][1] + readTimes[r][2] + writeTimes[r], reps);
-        double floor2 = median(r -> readTimes[r][0] + readTimes[r][1] + writeTimes[r], reps);
+        double[] floors = new double[modelCount + 1]; // floors[n]: read the first n models + write one
+        for (int n = 2; n <= modelCount; n++) {
+            int inputs = n;
+            floors[n] = median(r -> readSum(readTimes[r], inputs) + writeTimes[r], reps);
+        }
         System.out.printf("I/O floor: read 3 x %.2f GB + write %.2f GB: %.2f s (read %.2f s, write+fsync %.2f s), "
-                        + "%.2f GB/s; 2 inputs: %.2f s%n", modelBytes / 1e9, modelBytes / 1e9, floor3,
-                median(r -> readTimes[r][0] + readTimes[r][1] + readTimes[r][2], reps), median(r -> writeTimes[r], reps),
-                4 * modelBytes / 1e9 / floor3, floor2);
-        System.out.printf("I/O floor CPU time (3 inputs): %.2f s; on a loaded machine compare a merge's cpu s to it%n",
-                median(r -> floorCpu[r], reps));
+                        + "%.2f GB/s; range over %d rep(s) %.2f-%.2f s; 2 inputs: %.2f s%s%n", modelBytes / 1e9,
+                modelBytes / 1e9, floors[3], median(r -> readSum(readTimes[r], 3), reps),
+                median(r -> writeTimes[r], reps), 4 * modelBytes / 1e9 / floors[3], reps,
+                min(r -> readSum(readTimes[r], 3) + writeTimes[r], reps),
+                max(r -> readSum(readTimes[r], 3) + writeTimes[r], reps), floors[2],
+                modelCount > 3 ? String.format("; %d inputs: %.2f s", modelCount, floors[modelCount]) : "");
+        System.out.printf("I/O floor CPU time (%d inputs): %.2f s; on a loaded machine compare a merge's cpu s to it%n",
+                modelCount, median(r -> floorCpu[r], reps));
 
         List<String> rows = new ArrayList<>();
         rows.add(String.format("%-10s %9s %7s %12s %12s %8s %7s %11s %s", "method", "wall s", "floor", "peak RssAnon",
@@ -118,8 +125,8 @@ public final class EndToEnd {
                 rows.add(line);
                 continue;
             }
-            int inputs = method.equals("slerp") ? 2 : 3;
-            double floor = inputs == 3 ? floor3 : floor2;
+            int inputs = Recipes.inputCount(method);
+            double floor = floors[inputs];
             Path recipe = dir.resolve(method + ".yml");
             Files.writeString(recipe, Recipes.of(method, models));
             Path out = dir.resolve("out-" + method);
@@ -177,6 +184,30 @@ public final class EndToEnd {
         }
         Arrays.sort(v);
         return v[reps / 2];
+    }
+
+    private static double readSum(double[] readTimes, int inputs) {
+        double sum = 0;
+        for (int v = 0; v < inputs; v++) {
+            sum += readTimes[v];
+        }
+        return sum;
+    }
+
+    private static double min(RepValue f, int reps) {
+        double m = Double.POSITIVE_INFINITY;
+        for (int r = 0; r < reps; r++) {
+            m = Math.min(m, f.at(r));
+        }
+        return m;
+    }
+
+    private static double max(RepValue f, int reps) {
+        double m = Double.NEGATIVE_INFINITY;
+        for (int r = 0; r < reps; r++) {
+            m = Math.max(m, f.at(r));
+        }
+        return m;
     }
 
     private static List<Path> allFiles(Path models, int count) throws IOException {

@@ -12,10 +12,27 @@ final class Recipes {
         return entry.endsWith("-exact") ? entry.substring(0, entry.length() - "-exact".length()) : entry;
     }
 
+    /** The subspace family's benchmark entries; they merge three task models onto a base. */
+    private static boolean isSubspace(String entry) {
+        return switch (methodName(entry)) {
+            case "tsv_m", "iso_c", "iso_cts", "cart", "magmax" -> true;
+            default -> false;
+        };
+    }
+
+    /** How many of the generated models (model-0, model-1, ...) the entry's recipe reads. */
+    static int inputCount(String entry) {
+        if (entry.equals("slerp") || entry.equals("nearswap")) {
+            return 2;
+        }
+        return isSubspace(entry) ? 4 : 3;
+    }
+
     static String of(String method, Path models) {
         String m0 = models.resolve("model-0").toString();
         String m1 = models.resolve("model-1").toString();
         String m2 = models.resolve("model-2").toString();
+        String m3 = models.resolve("model-3").toString();
         return switch (method) {
             case "linear" -> """
                     merge_method: linear
@@ -48,8 +65,9 @@ final class Recipes {
                       - model: %s
                       - model: %s
                     """.formatted(method, m0, m0, m1);
-            // The subspace family (issue 6): base model-0, two task models. A "-exact" suffix forces exact SVDs
-            // everywhere (exact_svd: true) instead of the randomized top-k step where it saves work.
+            // The subspace family (issue 6): base model-0, three task models (T = 3, so TSV-M's per-task rank is
+            // r/3 and the randomized top-k step saves work). A "-exact" suffix forces exact SVDs everywhere
+            // (exact_svd: true) instead of the randomized top-k step.
             case "tsv_m", "iso_c", "iso_cts", "cart", "magmax", "tsv_m-exact", "iso_cts-exact", "cart-exact" -> """
                     merge_method: %s
                     base_model: %s
@@ -58,7 +76,9 @@ final class Recipes {
                     models:
                       - model: %s
                       - model: %s
-                    """.formatted(methodName(method), m0, method.endsWith("-exact") ? ", exact_svd: true" : "", m1, m2);
+                      - model: %s
+                    """.formatted(methodName(method), m0, method.endsWith("-exact") ? ", exact_svd: true" : "", m1, m2,
+                    m3);
             default -> throw new IllegalArgumentException("no benchmark recipe for method '" + method + "'");
         };
     }
