@@ -75,6 +75,7 @@ public final class EndToEnd {
         int modelCount = Math.max(3, methods.stream().mapToInt(Recipes::inputCount).max().orElse(3));
         System.out.printf("models: %d x %.3f GB bf16 (Llama, hidden %d, %d layers) in %s; -j %d, %d rep(s)%n",
                 modelCount, shape.params() * 2 / 1e9, shape.hidden(), shape.layers(), models, threads, reps);
+        System.out.printf("amalgam: %s%s%n", childClasspath, jvmOpts.isEmpty() ? "" : " with " + String.join(" ", jvmOpts));
         for (int v = 0; v < modelCount; v++) {
             Path m = models.resolve("model-" + v);
             if (!Files.exists(m.resolve("config.json"))) {

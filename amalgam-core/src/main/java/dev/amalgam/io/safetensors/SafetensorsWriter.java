@@ -24,15 +24,32 @@ import java.util.concurrent.atomic.AtomicLong;
  * Writes a safetensors file without holding it in memory: the header is fixed up front from the tensor specs
  * (laid out as the reference writer does, formats.md §1.4: by dtype in the reference's order, then by name), and
  * tensor bytes are written at their positions as they arrive, from any thread, in any order.
+ *
+ * <p>Early write-back: every {@link #WRITEBACK_BYTES} written, a background thread asks the OS to write the file's
+ * dirty pages to disk ({@code fdatasync}) while the merge goes on. Without it the kernel keeps the whole output in
+ * the page cache until {@link #finish}'s fsync (Linux starts background write-back only at 10% of memory dirty), so
+ * the disk sits idle during the merge and the final fsync then waits for all of it: about 0.7 s per GB here, on
+ * the critical path. With it, disk writes overlap the computation and the final fsync waits only for the tail.
+ * Errors of a background flush are left to the final fsync, which reports them.
  */
 public final class SafetensorsWriter implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Bytes written between background flushes (see the class comment). */
+    static final long WRITEBACK_BYTES = 64L << 20;
+    private static final java.util.concurrent.Executor WRITEBACK = java.util.concurrent.Executors.newSingleThreadExecutor(
+            r -> {
+                Thread t = new Thread(r, "amalgam-writeback");
+                t.setDaemon(true);
+                return t;
+            });
 
     private final Path path;
     private final FileChannel channel;
     private final long dataStart;
     private final Map<String, TensorInfo> layout;
     private final Map<String, AtomicLong> written = new LinkedHashMap<>();
+    private final AtomicLong sinceFlush = new AtomicLong();
+    private final java.util.concurrent.atomic.AtomicBoolean flushing = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean closed;
     private volatile boolean finished;
 
@@ -156,6 +173,22 @@ public final class SafetensorsWriter implements AutoCloseable {
             throw failure(path, e);
         }
         written.get(name).addAndGet(len);
+        if (sinceFlush.addAndGet(len) >= WRITEBACK_BYTES && flushing.compareAndSet(false, true)) {
+            sinceFlush.set(0);
+            WRITEBACK.execute(this::writeBack);
+        }
+    }
+
+    private void writeBack() {
+        try {
+            if (!closed) {
+                channel.force(false);
+            }
+        } catch (IOException | RuntimeException ignored) {
+            // a failed or interrupted background flush is harmless: finish() forces everything and reports errors
+        } finally {
+            flushing.set(false);
+        }
     }
 
     private static void writeFully(FileChannel ch, ByteBuffer buf, long position) throws IOException {
