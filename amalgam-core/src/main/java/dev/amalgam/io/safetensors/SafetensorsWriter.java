@@ -48,13 +48,17 @@ public final class SafetensorsWriter implements AutoCloseable {
     private final long dataStart;
     private final Map<String, TensorInfo> layout;
     private final Map<String, AtomicLong> written = new LinkedHashMap<>();
+    private final long writebackBytes;
     private final AtomicLong sinceFlush = new AtomicLong();
+    private final AtomicLong backgroundFlushes = new AtomicLong();
     private final java.util.concurrent.atomic.AtomicBoolean flushing = new java.util.concurrent.atomic.AtomicBoolean();
     private volatile boolean closed;
     private volatile boolean finished;
 
-    private SafetensorsWriter(Path path, FileChannel channel, long dataStart, Map<String, TensorInfo> layout) {
+    private SafetensorsWriter(Path path, FileChannel channel, long dataStart, Map<String, TensorInfo> layout,
+                              long writebackBytes) {
         this.path = path;
+        this.writebackBytes = writebackBytes;
         this.channel = channel;
         this.dataStart = dataStart;
         this.layout = layout;
@@ -63,6 +67,12 @@ public final class SafetensorsWriter implements AutoCloseable {
 
     /** Creates (or truncates) {@code path} and writes the header for {@code specs}. */
     public static SafetensorsWriter create(Path path, List<TensorSpec> specs, Map<String, String> metadata) {
+        return create(path, specs, metadata, WRITEBACK_BYTES);
+    }
+
+    /** {@link #create(Path, List, Map)} with a background flush every {@code writebackBytes} (tests use small ones). */
+    static SafetensorsWriter create(Path path, List<TensorSpec> specs, Map<String, String> metadata,
+                                    long writebackBytes) {
         List<TensorSpec> sorted = new ArrayList<>(specs);
         var names = new HashSet<String>();
         for (TensorSpec s : specs) {
@@ -96,7 +106,7 @@ public final class SafetensorsWriter implements AutoCloseable {
                 ch.close();
                 throw e;
             }
-            return new SafetensorsWriter(path, ch, 8L + header.length, layout);
+            return new SafetensorsWriter(path, ch, 8L + header.length, layout, writebackBytes);
         } catch (IOException e) {
             throw failure(path, e);
         }
@@ -173,7 +183,7 @@ public final class SafetensorsWriter implements AutoCloseable {
             throw failure(path, e);
         }
         written.get(name).addAndGet(len);
-        if (sinceFlush.addAndGet(len) >= WRITEBACK_BYTES && flushing.compareAndSet(false, true)) {
+        if (sinceFlush.addAndGet(len) >= writebackBytes && flushing.compareAndSet(false, true)) {
             sinceFlush.set(0);
             WRITEBACK.execute(this::writeBack);
         }
@@ -183,6 +193,7 @@ public final class SafetensorsWriter implements AutoCloseable {
         try {
             if (!closed) {
                 channel.force(false);
+                backgroundFlushes.incrementAndGet();
             }
         } catch (IOException | RuntimeException ignored) {
             // a failed or interrupted background flush is harmless: finish() forces everything and reports errors
@@ -219,6 +230,11 @@ public final class SafetensorsWriter implements AutoCloseable {
 
     private static IoFailureException failure(Path path, IOException e) {
         return new IoFailureException("cannot write " + path + ": " + dev.amalgam.error.IoMessages.describe(e), e);
+    }
+
+    /** Background flushes completed so far (for tests). */
+    long backgroundFlushes() {
+        return backgroundFlushes.get();
     }
 
     /** True once {@link #finish} has completed. */
