@@ -18,6 +18,9 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -36,12 +39,11 @@ public final class SafetensorsWriter implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
     /** Bytes written between background flushes (see the class comment). */
     static final long WRITEBACK_BYTES = 64L << 20;
-    private static final java.util.concurrent.Executor WRITEBACK = java.util.concurrent.Executors.newSingleThreadExecutor(
-            r -> {
-                Thread t = new Thread(r, "amalgam-writeback");
-                t.setDaemon(true);
-                return t;
-            });
+    private static final Executor WRITEBACK = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "amalgam-writeback");
+        t.setDaemon(true);
+        return t;
+    });
 
     private final Path path;
     private final FileChannel channel;
@@ -51,7 +53,7 @@ public final class SafetensorsWriter implements AutoCloseable {
     private final long writebackBytes;
     private final AtomicLong sinceFlush = new AtomicLong();
     private final AtomicLong backgroundFlushes = new AtomicLong();
-    private final java.util.concurrent.atomic.AtomicBoolean flushing = new java.util.concurrent.atomic.AtomicBoolean();
+    private final AtomicBoolean flushing = new AtomicBoolean();
     private volatile boolean closed;
     private volatile boolean finished;
 
