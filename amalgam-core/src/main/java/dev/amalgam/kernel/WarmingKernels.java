@@ -14,7 +14,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * compiled and far slower than the scalar loop (measured on this project's machine: the first 13 M elements of a
  * bf16 conversion took 7 s on a loaded 2-core VM, then 15 G elements/s). A daemon thread therefore runs each
  * vector operation on small arrays until it is fast, and only then does the merge switch to it; and only for
- * operations that have shown they run on enough data to repay that ({@link #WARM_AFTER_ELEMENTS}). Both paths give the
+ * operations that have shown they have enough work to repay that ({@link #WARM_AFTER_NANOS}). Both paths give the
  * same bits (the differential tests), so the switch never changes an output; it only stops the start-up cost from
  * landing on the merge.
  */
@@ -36,9 +36,9 @@ final class WarmingKernels implements Kernels {
     private final ScalarKernels scalar = new ScalarKernels();
     private final VectorKernels vector;
     private final AtomicIntegerArray state = new AtomicIntegerArray(OPS.length);
-    /** Elements each operation has processed on the scalar path so far (counted only until it is queued). */
-    private final AtomicLongArray used = new AtomicLongArray(OPS.length);
-    private final long warmAfterElements;
+    /** Nanoseconds each operation has spent on the scalar path so far, over all threads. */
+    private final AtomicLongArray scalarNanos = new AtomicLongArray(OPS.length);
+    private final long warmAfterNanos;
     /** One low-priority daemon thread warms operations in the order a merge first asks for them. */
     private final ExecutorService warmer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "amalgam-kernel-warmup");
@@ -48,25 +48,25 @@ final class WarmingKernels implements Kernels {
     });
 
     /**
-     * Elements an operation processes on the scalar path before its warm-up is queued. Compiling one vector operation
-     * costs about half a CPU-second (the warm-up thread, plus C2, which also compiles the Vector API's Java fallbacks
-     * that the uncompiled warm-up runs), and the merge's workers gain less than that on a few GB: measured with
-     * perf on a linear merge of 3 × 1 GB bf16 models (1.45·10⁹ elements decoded), the workers used 4.2 CPU-s with
-     * vector kernels and 5.1 with scalar ones, but the JIT and the warm-up thread used 3.6 CPU-s against 1.0, and
-     * slerp (eight operations) finished about 1 s later than on the scalar path. So an operation switches only once
-     * it has run on enough data to repay its compilation: merges of 3 × 1 GB stay scalar, larger ones go vector
-     * after the first 2³⁰ elements of each operation.
+     * Scalar time after which an operation's warm-up is queued: about what warming it costs. Compiling one vector
+     * operation costs about half a CPU-second (the warm-up thread, plus C2, which also compiles the Vector API's Java
+     * fallbacks that the uncompiled warm-up runs). Whether that pays depends on how much work the operation still
+     * has, which is unknown, so this is the ski-rental rule: run the scalar twin ("rent") until it has cost as much
+     * as compiling ("buying") would, then switch; never more than twice the cost of the better choice in hindsight.
+     * Measured on 3 × 1 GB bf16 models, 2 cores: warming every operation at first use made slerp about 0.5-1 s
+     * slower than the scalar path (its eight light operations never repay compilation), while keeping TIES scalar
+     * made it about 3 s slower (its heavy ones do, within a second of scalar time).
      */
-    static final long WARM_AFTER_ELEMENTS = 1L << 30;
+    static final long WARM_AFTER_NANOS = 500_000_000L;
 
     WarmingKernels(VectorKernels vector) {
-        this(vector, WARM_AFTER_ELEMENTS);
+        this(vector, WARM_AFTER_NANOS);
     }
 
-    /** With {@code warmAfterElements} = 0 every operation is queued at its first call (tests). */
-    WarmingKernels(VectorKernels vector, long warmAfterElements) {
+    /** With {@code warmAfterNanos} = 0 every operation is queued at its first call (tests). */
+    WarmingKernels(VectorKernels vector, long warmAfterNanos) {
         this.vector = vector;
-        this.warmAfterElements = warmAfterElements;
+        this.warmAfterNanos = warmAfterNanos;
     }
 
     int floatLanes() {
@@ -74,24 +74,36 @@ final class WarmingKernels implements Kernels {
     }
 
     /**
-     * True once {@code op} runs compiled. Only operations a merge actually uses are warmed, once they have processed
-     * {@link #WARM_AFTER_ELEMENTS} on the scalar path.
+     * True once {@code op} runs compiled. Only operations a merge actually uses are warmed, once they have spent
+     * {@link #WARM_AFTER_NANOS} on the scalar path.
      */
     boolean isWarm(Op op) {
         return state.get(op.ordinal()) == READY;
     }
 
-    /** The kernels for {@code op} on a call over {@code n} elements: vector once warm, scalar until then. */
-    private Kernels k(Op op, int n) {
-        int i = op.ordinal();
-        int s = state.get(i);
-        if (s == READY) {
-            return vector;
+    /** True once {@code op}'s warm-up has been queued (or has finished). */
+    boolean isQueued(Op op) {
+        return state.get(op.ordinal()) != COLD;
+    }
+
+    /** The kernels for {@code op}: vector once warm, scalar until then. */
+    private Kernels k(Op op) {
+        return state.get(op.ordinal()) == READY ? vector : scalar;
+    }
+
+    /** The start of a call on {@code k}; only scalar calls are timed. */
+    private long start(Kernels k) {
+        return k == scalar ? System.nanoTime() : 0L;
+    }
+
+    /** Charges a scalar call of {@code op} that started at {@code t0}; queues the warm-up once it has paid enough. */
+    private void charge(Op op, Kernels k, long t0) {
+        if (k == scalar) {
+            int i = op.ordinal();
+            if (scalarNanos.addAndGet(i, System.nanoTime() - t0) >= warmAfterNanos && state.get(i) == COLD) {
+                queueWarmUp(op);
+            }
         }
-        if (s == COLD && used.addAndGet(i, n) >= warmAfterElements) {
-            queueWarmUp(op);
-        }
-        return scalar;
     }
 
     /** Queues {@code op}'s warm-up unless it is already queued or done. */
@@ -108,223 +120,356 @@ final class WarmingKernels implements Kernels {
 
     @Override
     public String description() {
-        return vector.description() + "; each operation runs its scalar twin until it has processed "
-                + (warmAfterElements == WARM_AFTER_ELEMENTS ? "2^30" : Long.toString(warmAfterElements))
-                + " elements and the JIT has compiled its vector code";
+        return vector.description() + "; each operation runs its scalar twin until that has taken "
+                + warmAfterNanos / 1_000_000 + " ms and the JIT has compiled its vector code";
     }
 
     @Override
     public void toFloat(DType dt, MemorySegment src, long byteOffset, float[] dst, int dstOff, int n) {
-        Kernels k = switch (dt) {
-            case BF16 -> k(Op.BF16_DECODE, n);
-            case F16 -> k(Op.F16_DECODE, n);
-            default -> scalar;
+        Op op = switch (dt) {
+            case BF16 -> Op.BF16_DECODE;
+            case F16 -> Op.F16_DECODE;
+            default -> null;
         };
-        k.toFloat(dt, src, byteOffset, dst, dstOff, n);
+        if (op == null) {
+            scalar.toFloat(dt, src, byteOffset, dst, dstOff, n);
+            return;
+        }
+        Kernels kk = k(op);
+        long t0 = start(kk);
+        kk.toFloat(dt, src, byteOffset, dst, dstOff, n);
+        charge(op, kk, t0);
     }
 
     @Override
     public void fromFloat(DType dt, float[] src, int srcOff, int n, MemorySegment dst, long byteOffset) {
-        Kernels k = switch (dt) {
-            case BF16 -> k(Op.BF16_ENCODE, n);
-            case F16 -> k(Op.F16_ENCODE, n);
-            default -> scalar;
+        Op op = switch (dt) {
+            case BF16 -> Op.BF16_ENCODE;
+            case F16 -> Op.F16_ENCODE;
+            default -> null;
         };
-        k.fromFloat(dt, src, srcOff, n, dst, byteOffset);
+        if (op == null) {
+            scalar.fromFloat(dt, src, srcOff, n, dst, byteOffset);
+            return;
+        }
+        Kernels kk = k(op);
+        long t0 = start(kk);
+        kk.fromFloat(dt, src, srcOff, n, dst, byteOffset);
+        charge(op, kk, t0);
     }
 
     @Override
     public void scale(float[] out, float[] a, float s, int n) {
-        k(Op.SCALE, n).scale(out, a, s, n);
+        Kernels kk = k(Op.SCALE);
+        long t0 = start(kk);
+        kk.scale(out, a, s, n);
+        charge(Op.SCALE, kk, t0);
     }
 
     @Override
     public void divide(float[] out, float[] a, float d, int n) {
-        k(Op.DIVIDE, n).divide(out, a, d, n);
+        Kernels kk = k(Op.DIVIDE);
+        long t0 = start(kk);
+        kk.divide(out, a, d, n);
+        charge(Op.DIVIDE, kk, t0);
     }
 
     @Override
     public void quotient(float[] out, float[] a, float[] b, int n) {
-        k(Op.QUOTIENT, n).quotient(out, a, b, n);
+        Kernels kk = k(Op.QUOTIENT);
+        long t0 = start(kk);
+        kk.quotient(out, a, b, n);
+        charge(Op.QUOTIENT, kk, t0);
     }
 
     @Override
     public void axpy(float[] acc, float[] x, float w, int n) {
-        k(Op.AXPY, n).axpy(acc, x, w, n);
+        Kernels kk = k(Op.AXPY);
+        long t0 = start(kk);
+        kk.axpy(acc, x, w, n);
+        charge(Op.AXPY, kk, t0);
     }
 
     @Override
     public void add(float[] out, float[] a, float[] b, int n) {
-        k(Op.ADD, n).add(out, a, b, n);
+        Kernels kk = k(Op.ADD);
+        long t0 = start(kk);
+        kk.add(out, a, b, n);
+        charge(Op.ADD, kk, t0);
     }
 
     @Override
     public void sub(float[] out, float[] a, float[] b, int n) {
-        k(Op.SUB, n).sub(out, a, b, n);
+        Kernels kk = k(Op.SUB);
+        long t0 = start(kk);
+        kk.sub(out, a, b, n);
+        charge(Op.SUB, kk, t0);
     }
 
     @Override
     public void mul(float[] out, float[] a, float[] b, int n) {
-        k(Op.MUL, n).mul(out, a, b, n);
+        Kernels kk = k(Op.MUL);
+        long t0 = start(kk);
+        kk.mul(out, a, b, n);
+        charge(Op.MUL, kk, t0);
     }
 
     @Override
     public void lerp(float[] out, float[] a, float[] b, float t, int n) {
-        k(Op.LERP, n).lerp(out, a, b, t, n);
+        Kernels kk = k(Op.LERP);
+        long t0 = start(kk);
+        kk.lerp(out, a, b, t, n);
+        charge(Op.LERP, kk, t0);
     }
 
     @Override
     public void blend(float[] out, float[] a, float wa, float[] b, float wb, int n) {
-        k(Op.BLEND, n).blend(out, a, wa, b, wb, n);
+        Kernels kk = k(Op.BLEND);
+        long t0 = start(kk);
+        kk.blend(out, a, wa, b, wb, n);
+        charge(Op.BLEND, kk, t0);
     }
 
     @Override
     public void nearSwap(float[] out, float[] a, float[] x, float t, int n) {
-        k(Op.NEAR_SWAP, n).nearSwap(out, a, x, t, n);
+        Kernels kk = k(Op.NEAR_SWAP);
+        long t0 = start(kk);
+        kk.nearSwap(out, a, x, t, n);
+        charge(Op.NEAR_SWAP, kk, t0);
     }
 
     @Override
     public void weightedSum(float[] out, float[][] xs, float[] w, int count, int n) {
-        k(Op.WEIGHTED_SUM, n).weightedSum(out, xs, w, count, n);
+        Kernels kk = k(Op.WEIGHTED_SUM);
+        long t0 = start(kk);
+        kk.weightedSum(out, xs, w, count, n);
+        charge(Op.WEIGHTED_SUM, kk, t0);
     }
 
     @Override
     public void agreeSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
-        k(Op.AGREE_SUM, n).agreeSum(sum, wsum, total, x, w, n);
+        Kernels kk = k(Op.AGREE_SUM);
+        long t0 = start(kk);
+        kk.agreeSum(sum, wsum, total, x, w, n);
+        charge(Op.AGREE_SUM, kk, t0);
     }
 
     @Override
     public void agreeScaledSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
-        k(Op.AGREE_SCALED_SUM, n).agreeScaledSum(sum, wsum, total, x, w, n);
+        Kernels kk = k(Op.AGREE_SCALED_SUM);
+        long t0 = start(kk);
+        kk.agreeScaledSum(sum, wsum, total, x, w, n);
+        charge(Op.AGREE_SCALED_SUM, kk, t0);
     }
 
     @Override
     public void atLeast(float[] out, float[] a, float lo, int n) {
-        k(Op.AT_LEAST, n).atLeast(out, a, lo, n);
+        Kernels kk = k(Op.AT_LEAST);
+        long t0 = start(kk);
+        kk.atLeast(out, a, lo, n);
+        charge(Op.AT_LEAST, kk, t0);
     }
 
     @Override
     public void orIfZero(float[] out, float[] a, float v, int n) {
-        k(Op.OR_IF_ZERO, n).orIfZero(out, a, v, n);
+        Kernels kk = k(Op.OR_IF_ZERO);
+        long t0 = start(kk);
+        kk.orIfZero(out, a, v, n);
+        charge(Op.OR_IF_ZERO, kk, t0);
     }
 
     @Override
     public void keepLargerMagnitude(float[] best, float[] bestAbs, float[] x, int n) {
-        k(Op.KEEP_LARGER_MAGNITUDE, n).keepLargerMagnitude(best, bestAbs, x, n);
+        Kernels kk = k(Op.KEEP_LARGER_MAGNITUDE);
+        long t0 = start(kk);
+        kk.keepLargerMagnitude(best, bestAbs, x, n);
+        charge(Op.KEEP_LARGER_MAGNITUDE, kk, t0);
     }
 
     @Override
     public void keepIfHashBelow(float[] values, int n, long key, long counter, long limit) {
-        k(Op.HASH_MASK, n).keepIfHashBelow(values, n, key, counter, limit);
+        Kernels kk = k(Op.HASH_MASK);
+        long t0 = start(kk);
+        kk.keepIfHashBelow(values, n, key, counter, limit);
+        charge(Op.HASH_MASK, kk, t0);
     }
 
     @Override
     public void keepIfBitSet(float[] values, int n, long[] bits, long offset) {
-        k(Op.BIT_MASK, n).keepIfBitSet(values, n, bits, offset);
+        Kernels kk = k(Op.BIT_MASK);
+        long t0 = start(kk);
+        kk.keepIfBitSet(values, n, bits, offset);
+        charge(Op.BIT_MASK, kk, t0);
     }
 
     @Override
     public void fuseAbove(float[] out, float[] a, float[] x, float k, float t, int off, int n) {
-        k(Op.FUSE_ABOVE, n).fuseAbove(out, a, x, k, t, off, n);
+        Kernels kk = k(Op.FUSE_ABOVE);
+        long t0 = start(kk);
+        kk.fuseAbove(out, a, x, k, t, off, n);
+        charge(Op.FUSE_ABOVE, kk, t0);
     }
 
     @Override
     public void abs(float[] out, float[] a, int n) {
-        k(Op.ABS, n).abs(out, a, n);
+        Kernels kk = k(Op.ABS);
+        long t0 = start(kk);
+        kk.abs(out, a, n);
+        charge(Op.ABS, kk, t0);
     }
 
     @Override
     public void axpyWide(double[] acc, int off, float[] x, double k, int n) {
-        k(Op.AXPY_WIDE, n).axpyWide(acc, off, x, k, n);
+        Kernels kk = k(Op.AXPY_WIDE);
+        long t0 = start(kk);
+        kk.axpyWide(acc, off, x, k, n);
+        charge(Op.AXPY_WIDE, kk, t0);
     }
 
     @Override
     public void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n) {
-        k(Op.FMA_WIDE, n).fmaWide(acc, off, x, c, cOff, n);
+        Kernels kk = k(Op.FMA_WIDE);
+        long t0 = start(kk);
+        kk.fmaWide(acc, off, x, c, cOff, n);
+        charge(Op.FMA_WIDE, kk, t0);
     }
 
     @Override
     public void decayWide(double[] acc, double d, float[] x, double w, int n) {
-        k(Op.DECAY_WIDE, n).decayWide(acc, d, x, w, n);
+        Kernels kk = k(Op.DECAY_WIDE);
+        long t0 = start(kk);
+        kk.decayWide(acc, d, x, w, n);
+        charge(Op.DECAY_WIDE, kk, t0);
     }
 
     @Override
     public void narrowScaled(float[] out, double[] a, double s, int n) {
-        k(Op.NARROW_SCALED, n).narrowScaled(out, a, s, n);
+        Kernels kk = k(Op.NARROW_SCALED);
+        long t0 = start(kk);
+        kk.narrowScaled(out, a, s, n);
+        charge(Op.NARROW_SCALED, kk, t0);
     }
 
     @Override
     public void axpyDiffWide(double[] acc, double w, float[] a, float[] b, int n) {
-        k(Op.AXPY_DIFF_WIDE, n).axpyDiffWide(acc, w, a, b, n);
+        Kernels kk = k(Op.AXPY_DIFF_WIDE);
+        long t0 = start(kk);
+        kk.axpyDiffWide(acc, w, a, b, n);
+        charge(Op.AXPY_DIFF_WIDE, kk, t0);
     }
 
     @Override
     public void narrowAxpy(float[] out, float[] b, double s, double[] d, int n) {
-        k(Op.NARROW_AXPY, n).narrowAxpy(out, b, s, d, n);
+        Kernels kk = k(Op.NARROW_AXPY);
+        long t0 = start(kk);
+        kk.narrowAxpy(out, b, s, d, n);
+        charge(Op.NARROW_AXPY, kk, t0);
     }
 
     @Override
     public void widen(double[] out, float[] a, int n) {
-        k(Op.WIDEN, n).widen(out, a, n);
+        Kernels kk = k(Op.WIDEN);
+        long t0 = start(kk);
+        kk.widen(out, a, n);
+        charge(Op.WIDEN, kk, t0);
     }
 
     @Override
     public void widenSub(double[] out, float[] a, float[] b, int n) {
-        k(Op.WIDEN_SUB, n).widenSub(out, a, b, n);
+        Kernels kk = k(Op.WIDEN_SUB);
+        long t0 = start(kk);
+        kk.widenSub(out, a, b, n);
+        charge(Op.WIDEN_SUB, kk, t0);
     }
 
     @Override
     public void narrow(float[] out, double[] a, int n) {
-        k(Op.NARROW, n).narrow(out, a, n);
+        Kernels kk = k(Op.NARROW);
+        long t0 = start(kk);
+        kk.narrow(out, a, n);
+        charge(Op.NARROW, kk, t0);
     }
 
     @Override
     public void addIfAbove(double[] sum, double[] count, float[] x, float[] b, float eps, int n) {
-        k(Op.ADD_IF_ABOVE, n).addIfAbove(sum, count, x, b, eps, n);
+        Kernels kk = k(Op.ADD_IF_ABOVE);
+        long t0 = start(kk);
+        kk.addIfAbove(sum, count, x, b, eps, n);
+        charge(Op.ADD_IF_ABOVE, kk, t0);
     }
 
     @Override
     public void meanOrBase(float[] out, float[] b, double[] sum, double[] count, int n) {
-        k(Op.MEAN_OR_BASE, n).meanOrBase(out, b, sum, count, n);
+        Kernels kk = k(Op.MEAN_OR_BASE);
+        long t0 = start(kk);
+        kk.meanOrBase(out, b, sum, count, n);
+        charge(Op.MEAN_OR_BASE, kk, t0);
     }
 
     @Override
     public void fisherStep(double[] num, double[] den, float[] x, float[] f, double c, double floor, int n) {
-        k(Op.FISHER_STEP, n).fisherStep(num, den, x, f, c, floor, n);
+        Kernels kk = k(Op.FISHER_STEP);
+        long t0 = start(kk);
+        kk.fisherStep(num, den, x, f, c, floor, n);
+        charge(Op.FISHER_STEP, kk, t0);
     }
 
     @Override
     public void narrowRatioOr(float[] out, double[] num, double[] den, double[] alt, double s, int n) {
-        k(Op.NARROW_RATIO_OR, n).narrowRatioOr(out, num, den, alt, s, n);
+        Kernels kk = k(Op.NARROW_RATIO_OR);
+        long t0 = start(kk);
+        kk.narrowRatioOr(out, num, den, alt, s, n);
+        charge(Op.NARROW_RATIO_OR, kk, t0);
     }
 
     @Override
     public void countActive(long[] counts, float[] x, float[] b, float eps, double[] c, int n) {
-        k(Op.COUNT_ACTIVE, n).countActive(counts, x, b, eps, c, n);
+        Kernels kk = k(Op.COUNT_ACTIVE);
+        long t0 = start(kk);
+        kk.countActive(counts, x, b, eps, c, n);
+        charge(Op.COUNT_ACTIVE, kk, t0);
     }
 
     @Override
     public void ramPlusStep(double[] sum, double[] c, float[] x, float[] b, float eps, double lambda, int n) {
-        k(Op.RAM_PLUS_STEP, n).ramPlusStep(sum, c, x, b, eps, lambda, n);
+        Kernels kk = k(Op.RAM_PLUS_STEP);
+        long t0 = start(kk);
+        kk.ramPlusStep(sum, c, x, b, eps, lambda, n);
+        charge(Op.RAM_PLUS_STEP, kk, t0);
     }
 
     @Override
     public void narrowAddOrBase(float[] out, float[] b, double[] sum, double[] c, int n) {
-        k(Op.NARROW_ADD_OR_BASE, n).narrowAddOrBase(out, b, sum, c, n);
+        Kernels kk = k(Op.NARROW_ADD_OR_BASE);
+        long t0 = start(kk);
+        kk.narrowAddOrBase(out, b, sum, c, n);
+        charge(Op.NARROW_ADD_OR_BASE, kk, t0);
     }
 
     @Override
     public double dot(float[] a, float[] b, int n) {
-        return k(Op.DOT, n).dot(a, b, n);
+        Kernels kk = k(Op.DOT);
+        long t0 = start(kk);
+        double r = kk.dot(a, b, n);
+        charge(Op.DOT, kk, t0);
+        return r;
     }
 
     @Override
     public double sumSquares(float[] a, int n) {
-        return k(Op.SUM_SQUARES, n).sumSquares(a, n);
+        Kernels kk = k(Op.SUM_SQUARES);
+        long t0 = start(kk);
+        double r = kk.sumSquares(a, n);
+        charge(Op.SUM_SQUARES, kk, t0);
+        return r;
     }
 
     @Override
     public double sumAbs(float[] a, int n) {
-        return k(Op.SUM_ABS, n).sumAbs(a, n);
+        Kernels kk = k(Op.SUM_ABS);
+        long t0 = start(kk);
+        double r = kk.sumAbs(a, n);
+        charge(Op.SUM_ABS, kk, t0);
+        return r;
     }
 }

@@ -36,8 +36,9 @@ class WarmingKernelsTest {
     }
 
     @Test
-    void queuesAnOperationOnlyOnceItHasProcessedEnoughElements() throws InterruptedException {
-        WarmingKernels k = new WarmingKernels(new VectorKernels(), 10_000);
+    void queuesAnOperationOnlyOnceItsScalarTimeWouldPayForTheWarmUp() throws InterruptedException {
+        long threshold = 50_000_000L; // 50 ms of scalar time
+        WarmingKernels k = new WarmingKernels(new VectorKernels(), threshold);
         int n = 4000;
         float[] a = new float[n];
         float[] expected = new float[n];
@@ -47,16 +48,21 @@ class WarmingKernelsTest {
         }
         float[] got = new float[n];
         k.scale(got, a, 0.75f, n);
-        k.scale(got, a, 0.75f, n); // 8,000 elements: still below the threshold
-        Thread.sleep(200);
-        assertThat(k.isWarm(WarmingKernels.Op.SCALE)).as("8,000 of 10,000 elements").isFalse();
-        k.scale(got, a, 0.75f, n); // 12,000: queued now
+        assertThat(k.isQueued(WarmingKernels.Op.SCALE)).as("after one short call").isFalse();
+        long t0 = System.nanoTime();
+        long deadline = t0 + 60_000_000_000L;
+        while (!k.isQueued(WarmingKernels.Op.SCALE) && System.nanoTime() < deadline) {
+            k.scale(got, a, 0.75f, n);
+        }
+        long spent = System.nanoTime() - t0;
+        assertThat(k.isQueued(WarmingKernels.Op.SCALE)).as("queued within a minute of calls").isTrue();
+        assertThat(spent).as("calls made before the warm-up was queued, ns").isGreaterThanOrEqualTo(threshold / 2);
         assertThat(got).containsExactly(expected);
-        long deadline = System.nanoTime() + 120_000_000_000L;
-        while (!k.isWarm(WarmingKernels.Op.SCALE) && System.nanoTime() < deadline) {
+        assertThat(k.isQueued(WarmingKernels.Op.MUL)).as("an operation never called").isFalse();
+        while (!k.isWarm(WarmingKernels.Op.SCALE) && System.nanoTime() < deadline + 60_000_000_000L) {
             Thread.sleep(20);
         }
-        assertThat(k.isWarm(WarmingKernels.Op.SCALE)).as("compiled within two minutes").isTrue();
+        assertThat(k.isWarm(WarmingKernels.Op.SCALE)).as("compiled").isTrue();
         java.util.Arrays.fill(got, 0f);
         k.scale(got, a, 0.75f, n);
         assertThat(got).containsExactly(expected);
