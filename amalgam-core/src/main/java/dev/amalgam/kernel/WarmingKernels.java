@@ -39,6 +39,7 @@ final class WarmingKernels implements Kernels {
     /** Nanoseconds each operation has spent on the scalar path so far, over all threads. */
     private final AtomicLongArray scalarNanos = new AtomicLongArray(OPS.length);
     private final long warmAfterNanos;
+    private final long conversionWarmAfterNanos;
     /** One low-priority daemon thread warms operations in the order a merge first asks for them. */
     private final ExecutorService warmer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "amalgam-kernel-warmup");
@@ -48,25 +49,35 @@ final class WarmingKernels implements Kernels {
     });
 
     /**
-     * Scalar time after which an operation's warm-up is queued: about what warming it costs. Compiling one vector
-     * operation costs about half a CPU-second (the warm-up thread, plus C2, which also compiles the Vector API's Java
-     * fallbacks that the uncompiled warm-up runs). Whether that pays depends on how much work the operation still
-     * has, which is unknown, so this is the ski-rental rule: run the scalar twin ("rent") until it has cost as much
-     * as compiling ("buying") would, then switch; never more than twice the cost of the better choice in hindsight.
-     * Measured on 3 × 1 GB bf16 models, 2 cores: warming every operation at first use made slerp about 0.5-1 s
-     * slower than the scalar path (its eight light operations never repay compilation), while keeping TIES scalar
-     * made it about 3 s slower (its heavy ones do, within a second of scalar time).
+     * Scalar time after which an arithmetic operation's warm-up is queued. Compiling one vector operation costs
+     * about half a CPU-second (the warm-up thread, plus C2, which also compiles the Vector API's Java fallbacks that
+     * the uncompiled warm-up runs). Whether that pays depends on how much work the operation still has, which is
+     * unknown, so this is the ski-rental rule: keep paying the scalar loop's extra cost ("rent") until it adds up to
+     * what compiling ("buying") costs, then switch; never more than twice the cost of the better choice in
+     * hindsight. On float arrays in cache the vector loops are several times faster (JMH: 6-12x), so nearly all of
+     * the scalar time is extra cost and half a second of it is the threshold. Measured on 3 x 1 GB bf16 models,
+     * 2 cores: TIES took 13.4 s with scalar arithmetic and 8.9 s with this rule.
      */
     static final long WARM_AFTER_NANOS = 500_000_000L;
 
+    /**
+     * The same threshold for the dtype conversions, which read and write mapped pages and are bound by memory, not
+     * arithmetic: on a linear merge of 3 x 1 GB (1.45e9 elements decoded) the workers used 5.1 CPU-s with scalar
+     * kernels and 4.2 with vector ones, so only about a fifth of the scalar time is extra cost, and the rule asks
+     * for five times the arithmetic threshold. (On that merge, alternating runs on a quiet machine: 4.75-5.04 s
+     * with these thresholds, 4.25-4.67 s all scalar; the conversions are where a small merge loses.)
+     */
+    static final long CONVERSION_WARM_AFTER_NANOS = 5 * WARM_AFTER_NANOS;
+
     WarmingKernels(VectorKernels vector) {
-        this(vector, WARM_AFTER_NANOS);
+        this(vector, WARM_AFTER_NANOS, CONVERSION_WARM_AFTER_NANOS);
     }
 
-    /** With {@code warmAfterNanos} = 0 every operation is queued at its first call (tests). */
-    WarmingKernels(VectorKernels vector, long warmAfterNanos) {
+    /** With both thresholds 0 every operation is queued at its first call (tests). */
+    WarmingKernels(VectorKernels vector, long warmAfterNanos, long conversionWarmAfterNanos) {
         this.vector = vector;
         this.warmAfterNanos = warmAfterNanos;
+        this.conversionWarmAfterNanos = conversionWarmAfterNanos;
     }
 
     int floatLanes() {
@@ -75,7 +86,7 @@ final class WarmingKernels implements Kernels {
 
     /**
      * True once {@code op} runs compiled. Only operations a merge actually uses are warmed, once they have spent
-     * {@link #WARM_AFTER_NANOS} on the scalar path.
+     * {@link #WARM_AFTER_NANOS} ({@link #CONVERSION_WARM_AFTER_NANOS} for conversions) on the scalar path.
      */
     boolean isWarm(Op op) {
         return state.get(op.ordinal()) == READY;
@@ -100,10 +111,15 @@ final class WarmingKernels implements Kernels {
     private void charge(Op op, Kernels k, long t0) {
         if (k == scalar) {
             int i = op.ordinal();
-            if (scalarNanos.addAndGet(i, System.nanoTime() - t0) >= warmAfterNanos && state.get(i) == COLD) {
+            long threshold = isConversion(op) ? conversionWarmAfterNanos : warmAfterNanos;
+            if (scalarNanos.addAndGet(i, System.nanoTime() - t0) >= threshold && state.get(i) == COLD) {
                 queueWarmUp(op);
             }
         }
+    }
+
+    private static boolean isConversion(Op op) {
+        return op == Op.BF16_DECODE || op == Op.BF16_ENCODE || op == Op.F16_DECODE || op == Op.F16_ENCODE;
     }
 
     /** Queues {@code op}'s warm-up unless it is already queued or done. */
@@ -121,7 +137,8 @@ final class WarmingKernels implements Kernels {
     @Override
     public String description() {
         return vector.description() + "; each operation runs its scalar twin until that has taken "
-                + warmAfterNanos / 1_000_000 + " ms and the JIT has compiled its vector code";
+                + warmAfterNanos / 1_000_000 + " ms (conversions " + conversionWarmAfterNanos / 1_000_000
+                + " ms) and the JIT has compiled its vector code";
     }
 
     @Override

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 class WarmingKernelsTest {
     @Test
     void switchesToVectorOnceCompiledWithoutChangingResults() throws InterruptedException {
-        WarmingKernels k = new WarmingKernels(new VectorKernels(), 0);
+        WarmingKernels k = new WarmingKernels(new VectorKernels(), 0, 0);
         ScalarKernels ref = new ScalarKernels();
         int n = 5000;
         float[][] xs = new float[3][n];
@@ -38,7 +38,7 @@ class WarmingKernelsTest {
     @Test
     void queuesAnOperationOnlyOnceItsScalarTimeWouldPayForTheWarmUp() throws InterruptedException {
         long threshold = 50_000_000L; // 50 ms of scalar time
-        WarmingKernels k = new WarmingKernels(new VectorKernels(), threshold);
+        WarmingKernels k = new WarmingKernels(new VectorKernels(), threshold, Long.MAX_VALUE);
         int n = 4000;
         float[] a = new float[n];
         float[] expected = new float[n];
@@ -59,6 +59,12 @@ class WarmingKernelsTest {
         assertThat(spent).as("calls made before the warm-up was queued, ns").isGreaterThanOrEqualTo(threshold / 2);
         assertThat(got).containsExactly(expected);
         assertThat(k.isQueued(WarmingKernels.Op.MUL)).as("an operation never called").isFalse();
+        byte[] bf16 = new byte[2 * n];
+        for (int i = 0; i < 2000; i++) {
+            k.toFloat(dev.amalgam.tensor.DType.BF16, java.lang.foreign.MemorySegment.ofArray(bf16), 0, got, 0, n);
+        }
+        assertThat(k.isQueued(WarmingKernels.Op.BF16_DECODE)).as("a conversion under its own threshold").isFalse();
+        k.scale(got, a, 0.75f, n);
         while (!k.isWarm(WarmingKernels.Op.SCALE) && System.nanoTime() < deadline + 60_000_000_000L) {
             Thread.sleep(20);
         }
