@@ -6,6 +6,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Consumer;
+import java.util.function.ToDoubleFunction;
 
 /**
  * The vector kernels, used operation by operation once the JIT has compiled them, and the scalar reference until
@@ -24,7 +26,8 @@ final class WarmingKernels implements Kernels {
         BLEND, ABS, DOT, SUM_SQUARES, SUM_ABS, AGREE_SUM, HASH_MASK, NEAR_SWAP,
         AXPY_WIDE, FMA_WIDE, NARROW, QUOTIENT, WIDEN,
         WIDEN_SUB, ADD_IF_ABOVE, MEAN_OR_BASE, DECAY_WIDE,
-        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY, BIT_MASK, AGREE_SCALED_SUM, AT_LEAST, OR_IF_ZERO, KEEP_LARGER_MAGNITUDE, FISHER_STEP, NARROW_RATIO_OR, FUSE_ABOVE,
+        NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY, BIT_MASK, AGREE_SCALED_SUM, AT_LEAST, OR_IF_ZERO,
+        KEEP_LARGER_MAGNITUDE, FISHER_STEP, NARROW_RATIO_OR, FUSE_ABOVE,
         COUNT_ACTIVE, RAM_PLUS_STEP, NARROW_ADD_OR_BASE }
 
     private static final Op[] OPS = Op.values();
@@ -102,19 +105,36 @@ final class WarmingKernels implements Kernels {
         return state.get(op.ordinal()) == READY ? vector : scalar;
     }
 
-    /** The start of a call on {@code k}; only scalar calls are timed. */
-    private long start(Kernels k) {
-        return k == scalar ? System.nanoTime() : 0L;
+    /** Runs {@code call} on the kernels for {@code op}; a scalar call is timed and charged to {@code op}. */
+    private void run(Op op, Consumer<Kernels> call) {
+        Kernels k = k(op);
+        if (k != scalar) {
+            call.accept(k);
+            return;
+        }
+        long t0 = System.nanoTime();
+        call.accept(k);
+        charge(op, t0);
+    }
+
+    /** {@link #run} for the reductions, which return their sum. */
+    private double measure(Op op, ToDoubleFunction<Kernels> call) {
+        Kernels k = k(op);
+        if (k != scalar) {
+            return call.applyAsDouble(k);
+        }
+        long t0 = System.nanoTime();
+        double r = call.applyAsDouble(k);
+        charge(op, t0);
+        return r;
     }
 
     /** Charges a scalar call of {@code op} that started at {@code t0}; queues the warm-up once it has paid enough. */
-    private void charge(Op op, Kernels k, long t0) {
-        if (k == scalar) {
-            int i = op.ordinal();
-            long threshold = isConversion(op) ? conversionWarmAfterNanos : warmAfterNanos;
-            if (scalarNanos.addAndGet(i, System.nanoTime() - t0) >= threshold && state.get(i) == COLD) {
-                queueWarmUp(op);
-            }
+    private void charge(Op op, long t0) {
+        int i = op.ordinal();
+        long threshold = isConversion(op) ? conversionWarmAfterNanos : warmAfterNanos;
+        if (scalarNanos.addAndGet(i, System.nanoTime() - t0) >= threshold && state.get(i) == COLD) {
+            queueWarmUp(op);
         }
     }
 
@@ -152,10 +172,7 @@ final class WarmingKernels implements Kernels {
             scalar.toFloat(dt, src, byteOffset, dst, dstOff, n);
             return;
         }
-        Kernels kk = k(op);
-        long t0 = start(kk);
-        kk.toFloat(dt, src, byteOffset, dst, dstOff, n);
-        charge(op, kk, t0);
+        run(op, kk -> kk.toFloat(dt, src, byteOffset, dst, dstOff, n));
     }
 
     @Override
@@ -169,324 +186,201 @@ final class WarmingKernels implements Kernels {
             scalar.fromFloat(dt, src, srcOff, n, dst, byteOffset);
             return;
         }
-        Kernels kk = k(op);
-        long t0 = start(kk);
-        kk.fromFloat(dt, src, srcOff, n, dst, byteOffset);
-        charge(op, kk, t0);
+        run(op, kk -> kk.fromFloat(dt, src, srcOff, n, dst, byteOffset));
     }
 
     @Override
     public void scale(float[] out, float[] a, float s, int n) {
-        Kernels kk = k(Op.SCALE);
-        long t0 = start(kk);
-        kk.scale(out, a, s, n);
-        charge(Op.SCALE, kk, t0);
+        run(Op.SCALE, kk -> kk.scale(out, a, s, n));
     }
 
     @Override
     public void divide(float[] out, float[] a, float d, int n) {
-        Kernels kk = k(Op.DIVIDE);
-        long t0 = start(kk);
-        kk.divide(out, a, d, n);
-        charge(Op.DIVIDE, kk, t0);
+        run(Op.DIVIDE, kk -> kk.divide(out, a, d, n));
     }
 
     @Override
     public void quotient(float[] out, float[] a, float[] b, int n) {
-        Kernels kk = k(Op.QUOTIENT);
-        long t0 = start(kk);
-        kk.quotient(out, a, b, n);
-        charge(Op.QUOTIENT, kk, t0);
+        run(Op.QUOTIENT, kk -> kk.quotient(out, a, b, n));
     }
 
     @Override
     public void axpy(float[] acc, float[] x, float w, int n) {
-        Kernels kk = k(Op.AXPY);
-        long t0 = start(kk);
-        kk.axpy(acc, x, w, n);
-        charge(Op.AXPY, kk, t0);
+        run(Op.AXPY, kk -> kk.axpy(acc, x, w, n));
     }
 
     @Override
     public void add(float[] out, float[] a, float[] b, int n) {
-        Kernels kk = k(Op.ADD);
-        long t0 = start(kk);
-        kk.add(out, a, b, n);
-        charge(Op.ADD, kk, t0);
+        run(Op.ADD, kk -> kk.add(out, a, b, n));
     }
 
     @Override
     public void sub(float[] out, float[] a, float[] b, int n) {
-        Kernels kk = k(Op.SUB);
-        long t0 = start(kk);
-        kk.sub(out, a, b, n);
-        charge(Op.SUB, kk, t0);
+        run(Op.SUB, kk -> kk.sub(out, a, b, n));
     }
 
     @Override
     public void mul(float[] out, float[] a, float[] b, int n) {
-        Kernels kk = k(Op.MUL);
-        long t0 = start(kk);
-        kk.mul(out, a, b, n);
-        charge(Op.MUL, kk, t0);
+        run(Op.MUL, kk -> kk.mul(out, a, b, n));
     }
 
     @Override
     public void lerp(float[] out, float[] a, float[] b, float t, int n) {
-        Kernels kk = k(Op.LERP);
-        long t0 = start(kk);
-        kk.lerp(out, a, b, t, n);
-        charge(Op.LERP, kk, t0);
+        run(Op.LERP, kk -> kk.lerp(out, a, b, t, n));
     }
 
     @Override
     public void blend(float[] out, float[] a, float wa, float[] b, float wb, int n) {
-        Kernels kk = k(Op.BLEND);
-        long t0 = start(kk);
-        kk.blend(out, a, wa, b, wb, n);
-        charge(Op.BLEND, kk, t0);
+        run(Op.BLEND, kk -> kk.blend(out, a, wa, b, wb, n));
     }
 
     @Override
     public void nearSwap(float[] out, float[] a, float[] x, float t, int n) {
-        Kernels kk = k(Op.NEAR_SWAP);
-        long t0 = start(kk);
-        kk.nearSwap(out, a, x, t, n);
-        charge(Op.NEAR_SWAP, kk, t0);
+        run(Op.NEAR_SWAP, kk -> kk.nearSwap(out, a, x, t, n));
     }
 
     @Override
     public void weightedSum(float[] out, float[][] xs, float[] w, int count, int n) {
-        Kernels kk = k(Op.WEIGHTED_SUM);
-        long t0 = start(kk);
-        kk.weightedSum(out, xs, w, count, n);
-        charge(Op.WEIGHTED_SUM, kk, t0);
+        run(Op.WEIGHTED_SUM, kk -> kk.weightedSum(out, xs, w, count, n));
     }
 
     @Override
     public void agreeSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
-        Kernels kk = k(Op.AGREE_SUM);
-        long t0 = start(kk);
-        kk.agreeSum(sum, wsum, total, x, w, n);
-        charge(Op.AGREE_SUM, kk, t0);
+        run(Op.AGREE_SUM, kk -> kk.agreeSum(sum, wsum, total, x, w, n));
     }
 
     @Override
     public void agreeScaledSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
-        Kernels kk = k(Op.AGREE_SCALED_SUM);
-        long t0 = start(kk);
-        kk.agreeScaledSum(sum, wsum, total, x, w, n);
-        charge(Op.AGREE_SCALED_SUM, kk, t0);
+        run(Op.AGREE_SCALED_SUM, kk -> kk.agreeScaledSum(sum, wsum, total, x, w, n));
     }
 
     @Override
     public void atLeast(float[] out, float[] a, float lo, int n) {
-        Kernels kk = k(Op.AT_LEAST);
-        long t0 = start(kk);
-        kk.atLeast(out, a, lo, n);
-        charge(Op.AT_LEAST, kk, t0);
+        run(Op.AT_LEAST, kk -> kk.atLeast(out, a, lo, n));
     }
 
     @Override
     public void orIfZero(float[] out, float[] a, float v, int n) {
-        Kernels kk = k(Op.OR_IF_ZERO);
-        long t0 = start(kk);
-        kk.orIfZero(out, a, v, n);
-        charge(Op.OR_IF_ZERO, kk, t0);
+        run(Op.OR_IF_ZERO, kk -> kk.orIfZero(out, a, v, n));
     }
 
     @Override
     public void keepLargerMagnitude(float[] best, float[] bestAbs, float[] x, int n) {
-        Kernels kk = k(Op.KEEP_LARGER_MAGNITUDE);
-        long t0 = start(kk);
-        kk.keepLargerMagnitude(best, bestAbs, x, n);
-        charge(Op.KEEP_LARGER_MAGNITUDE, kk, t0);
+        run(Op.KEEP_LARGER_MAGNITUDE, kk -> kk.keepLargerMagnitude(best, bestAbs, x, n));
     }
 
     @Override
     public void keepIfHashBelow(float[] values, int n, long key, long counter, long limit) {
-        Kernels kk = k(Op.HASH_MASK);
-        long t0 = start(kk);
-        kk.keepIfHashBelow(values, n, key, counter, limit);
-        charge(Op.HASH_MASK, kk, t0);
+        run(Op.HASH_MASK, kk -> kk.keepIfHashBelow(values, n, key, counter, limit));
     }
 
     @Override
     public void keepIfBitSet(float[] values, int n, long[] bits, long offset) {
-        Kernels kk = k(Op.BIT_MASK);
-        long t0 = start(kk);
-        kk.keepIfBitSet(values, n, bits, offset);
-        charge(Op.BIT_MASK, kk, t0);
+        run(Op.BIT_MASK, kk -> kk.keepIfBitSet(values, n, bits, offset));
     }
 
     @Override
     public void fuseAbove(float[] out, float[] a, float[] x, float k, float t, int off, int n) {
-        Kernels kk = k(Op.FUSE_ABOVE);
-        long t0 = start(kk);
-        kk.fuseAbove(out, a, x, k, t, off, n);
-        charge(Op.FUSE_ABOVE, kk, t0);
+        run(Op.FUSE_ABOVE, kk -> kk.fuseAbove(out, a, x, k, t, off, n));
     }
 
     @Override
     public void abs(float[] out, float[] a, int n) {
-        Kernels kk = k(Op.ABS);
-        long t0 = start(kk);
-        kk.abs(out, a, n);
-        charge(Op.ABS, kk, t0);
+        run(Op.ABS, kk -> kk.abs(out, a, n));
     }
 
     @Override
     public void axpyWide(double[] acc, int off, float[] x, double k, int n) {
-        Kernels kk = k(Op.AXPY_WIDE);
-        long t0 = start(kk);
-        kk.axpyWide(acc, off, x, k, n);
-        charge(Op.AXPY_WIDE, kk, t0);
+        run(Op.AXPY_WIDE, kk -> kk.axpyWide(acc, off, x, k, n));
     }
 
     @Override
     public void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n) {
-        Kernels kk = k(Op.FMA_WIDE);
-        long t0 = start(kk);
-        kk.fmaWide(acc, off, x, c, cOff, n);
-        charge(Op.FMA_WIDE, kk, t0);
+        run(Op.FMA_WIDE, kk -> kk.fmaWide(acc, off, x, c, cOff, n));
     }
 
     @Override
     public void decayWide(double[] acc, double d, float[] x, double w, int n) {
-        Kernels kk = k(Op.DECAY_WIDE);
-        long t0 = start(kk);
-        kk.decayWide(acc, d, x, w, n);
-        charge(Op.DECAY_WIDE, kk, t0);
+        run(Op.DECAY_WIDE, kk -> kk.decayWide(acc, d, x, w, n));
     }
 
     @Override
     public void narrowScaled(float[] out, double[] a, double s, int n) {
-        Kernels kk = k(Op.NARROW_SCALED);
-        long t0 = start(kk);
-        kk.narrowScaled(out, a, s, n);
-        charge(Op.NARROW_SCALED, kk, t0);
+        run(Op.NARROW_SCALED, kk -> kk.narrowScaled(out, a, s, n));
     }
 
     @Override
     public void axpyDiffWide(double[] acc, double w, float[] a, float[] b, int n) {
-        Kernels kk = k(Op.AXPY_DIFF_WIDE);
-        long t0 = start(kk);
-        kk.axpyDiffWide(acc, w, a, b, n);
-        charge(Op.AXPY_DIFF_WIDE, kk, t0);
+        run(Op.AXPY_DIFF_WIDE, kk -> kk.axpyDiffWide(acc, w, a, b, n));
     }
 
     @Override
     public void narrowAxpy(float[] out, float[] b, double s, double[] d, int n) {
-        Kernels kk = k(Op.NARROW_AXPY);
-        long t0 = start(kk);
-        kk.narrowAxpy(out, b, s, d, n);
-        charge(Op.NARROW_AXPY, kk, t0);
+        run(Op.NARROW_AXPY, kk -> kk.narrowAxpy(out, b, s, d, n));
     }
 
     @Override
     public void widen(double[] out, float[] a, int n) {
-        Kernels kk = k(Op.WIDEN);
-        long t0 = start(kk);
-        kk.widen(out, a, n);
-        charge(Op.WIDEN, kk, t0);
+        run(Op.WIDEN, kk -> kk.widen(out, a, n));
     }
 
     @Override
     public void widenSub(double[] out, float[] a, float[] b, int n) {
-        Kernels kk = k(Op.WIDEN_SUB);
-        long t0 = start(kk);
-        kk.widenSub(out, a, b, n);
-        charge(Op.WIDEN_SUB, kk, t0);
+        run(Op.WIDEN_SUB, kk -> kk.widenSub(out, a, b, n));
     }
 
     @Override
     public void narrow(float[] out, double[] a, int n) {
-        Kernels kk = k(Op.NARROW);
-        long t0 = start(kk);
-        kk.narrow(out, a, n);
-        charge(Op.NARROW, kk, t0);
+        run(Op.NARROW, kk -> kk.narrow(out, a, n));
     }
 
     @Override
     public void addIfAbove(double[] sum, double[] count, float[] x, float[] b, float eps, int n) {
-        Kernels kk = k(Op.ADD_IF_ABOVE);
-        long t0 = start(kk);
-        kk.addIfAbove(sum, count, x, b, eps, n);
-        charge(Op.ADD_IF_ABOVE, kk, t0);
+        run(Op.ADD_IF_ABOVE, kk -> kk.addIfAbove(sum, count, x, b, eps, n));
     }
 
     @Override
     public void meanOrBase(float[] out, float[] b, double[] sum, double[] count, int n) {
-        Kernels kk = k(Op.MEAN_OR_BASE);
-        long t0 = start(kk);
-        kk.meanOrBase(out, b, sum, count, n);
-        charge(Op.MEAN_OR_BASE, kk, t0);
+        run(Op.MEAN_OR_BASE, kk -> kk.meanOrBase(out, b, sum, count, n));
     }
 
     @Override
     public void fisherStep(double[] num, double[] den, float[] x, float[] f, double c, double floor, int n) {
-        Kernels kk = k(Op.FISHER_STEP);
-        long t0 = start(kk);
-        kk.fisherStep(num, den, x, f, c, floor, n);
-        charge(Op.FISHER_STEP, kk, t0);
+        run(Op.FISHER_STEP, kk -> kk.fisherStep(num, den, x, f, c, floor, n));
     }
 
     @Override
     public void narrowRatioOr(float[] out, double[] num, double[] den, double[] alt, double s, int n) {
-        Kernels kk = k(Op.NARROW_RATIO_OR);
-        long t0 = start(kk);
-        kk.narrowRatioOr(out, num, den, alt, s, n);
-        charge(Op.NARROW_RATIO_OR, kk, t0);
+        run(Op.NARROW_RATIO_OR, kk -> kk.narrowRatioOr(out, num, den, alt, s, n));
     }
 
     @Override
     public void countActive(long[] counts, float[] x, float[] b, float eps, double[] c, int n) {
-        Kernels kk = k(Op.COUNT_ACTIVE);
-        long t0 = start(kk);
-        kk.countActive(counts, x, b, eps, c, n);
-        charge(Op.COUNT_ACTIVE, kk, t0);
+        run(Op.COUNT_ACTIVE, kk -> kk.countActive(counts, x, b, eps, c, n));
     }
 
     @Override
     public void ramPlusStep(double[] sum, double[] c, float[] x, float[] b, float eps, double lambda, int n) {
-        Kernels kk = k(Op.RAM_PLUS_STEP);
-        long t0 = start(kk);
-        kk.ramPlusStep(sum, c, x, b, eps, lambda, n);
-        charge(Op.RAM_PLUS_STEP, kk, t0);
+        run(Op.RAM_PLUS_STEP, kk -> kk.ramPlusStep(sum, c, x, b, eps, lambda, n));
     }
 
     @Override
     public void narrowAddOrBase(float[] out, float[] b, double[] sum, double[] c, int n) {
-        Kernels kk = k(Op.NARROW_ADD_OR_BASE);
-        long t0 = start(kk);
-        kk.narrowAddOrBase(out, b, sum, c, n);
-        charge(Op.NARROW_ADD_OR_BASE, kk, t0);
+        run(Op.NARROW_ADD_OR_BASE, kk -> kk.narrowAddOrBase(out, b, sum, c, n));
     }
 
     @Override
     public double dot(float[] a, float[] b, int n) {
-        Kernels kk = k(Op.DOT);
-        long t0 = start(kk);
-        double r = kk.dot(a, b, n);
-        charge(Op.DOT, kk, t0);
-        return r;
+        return measure(Op.DOT, kk -> kk.dot(a, b, n));
     }
 
     @Override
     public double sumSquares(float[] a, int n) {
-        Kernels kk = k(Op.SUM_SQUARES);
-        long t0 = start(kk);
-        double r = kk.sumSquares(a, n);
-        charge(Op.SUM_SQUARES, kk, t0);
-        return r;
+        return measure(Op.SUM_SQUARES, kk -> kk.sumSquares(a, n));
     }
 
     @Override
     public double sumAbs(float[] a, int n) {
-        Kernels kk = k(Op.SUM_ABS);
-        long t0 = start(kk);
-        double r = kk.sumAbs(a, n);
-        charge(Op.SUM_ABS, kk, t0);
-        return r;
+        return measure(Op.SUM_ABS, kk -> kk.sumAbs(a, n));
     }
 }
