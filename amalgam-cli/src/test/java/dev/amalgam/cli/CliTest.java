@@ -20,7 +20,7 @@ class CliTest {
     }
 
     static Run run(String... args) {
-        var cmd = Main.commandLine();
+        var cmd = Main.commandLine(System.getenv(), args); // as Main.run builds it: only the command named
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         cmd.setOut(new PrintWriter(out));
@@ -40,6 +40,28 @@ class CliTest {
         Path p = tmp.resolve(name + ".yml");
         Files.writeString(p, text);
         return p;
+    }
+
+    @Test
+    void buildsOnlyTheNamedCommandAndAllOfThemOtherwise() {
+        assertThat(Main.commandLine(System.getenv(), new String[]{"validate", "x.yml"}).getSubcommands().keySet())
+                .containsExactly("validate");
+        var all = java.util.List.of("merge", "validate", "inspect", "methods", "align", "lora",
+                "make-example-models", "help", "download", "push");
+        for (String[] args : new String[][]{{}, {"--help"}, {"help", "merge"}, {"merg"}}) {
+            assertThat(Main.commandLine(System.getenv(), args).getSubcommands().keySet()).as(String.join(" ", args))
+                    .containsExactlyElementsOf(all);
+        }
+        Run help = run("--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("merge ").contains("validate ").contains("download ").contains("push ")
+                .doesNotContain("make-example-models");
+        Run typo = run("merg", "x.yml");
+        assertThat(typo.code()).isEqualTo(2);
+        assertThat(typo.err()).contains("Did you mean").contains("amalgam merge");
+        Run sub = run("help", "validate");
+        assertThat(sub.code()).isZero();
+        assertThat(sub.out()).contains("Usage: amalgam validate");
     }
 
     @Test

@@ -139,8 +139,40 @@ public final class ScalarKernels implements Kernels {
         }
     }
 
+    /**
+     * One pass per input over {@code out} (the same additions in the same order as the per-element loop, so the
+     * same bits): a loop over one array at a time is one the JIT vectorizes by itself, while the nested loop over
+     * inputs is not, and runs about ten times slower (2 ns against 0.2 ns per element, 3 inputs, measured here).
+     * When {@code out} is also one of the later inputs the per-element loop is kept, as a pass would overwrite that
+     * input before reading it.
+     */
     @Override
     public void weightedSum(float[] out, float[][] xs, float[] w, int count, int n) {
+        for (int k = 1; k < count; k++) {
+            if (xs[k] == out) {
+                weightedSumPerElement(out, xs, w, count, n);
+                return;
+            }
+        }
+        if (count == 0) {
+            java.util.Arrays.fill(out, 0, n, 0f);
+            return;
+        }
+        float[] x0 = xs[0];
+        float w0 = w[0];
+        for (int i = 0; i < n; i++) {
+            out[i] = 0f + w0 * x0[i]; // 0 + (-0) is +0, as the accumulator starting at 0 gives
+        }
+        for (int k = 1; k < count; k++) {
+            float[] x = xs[k];
+            float wk = w[k];
+            for (int i = 0; i < n; i++) {
+                out[i] = out[i] + wk * x[i];
+            }
+        }
+    }
+
+    private static void weightedSumPerElement(float[] out, float[][] xs, float[] w, int count, int n) {
         for (int i = 0; i < n; i++) {
             float acc = 0f;
             for (int k = 0; k < count; k++) {

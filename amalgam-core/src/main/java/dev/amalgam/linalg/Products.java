@@ -23,6 +23,20 @@ public final class Products {
     private Products() {
     }
 
+    /**
+     * netlib's BLAS loader logs which implementation it picked at INFO on stderr, in the middle of a merge's output;
+     * only its warnings reach the user. Set here, before the first {@code BLAS.getInstance()}, rather than at start-up:
+     * setting up java.util.logging costs every command about 45 ms, and most never multiply a matrix. A strong
+     * reference, because java.util.logging keeps loggers weakly.
+     */
+    private static final java.util.logging.Logger NETLIB_LOG = quiet("dev.ludovic.netlib");
+
+    private static java.util.logging.Logger quiet(String name) {
+        java.util.logging.Logger log = java.util.logging.Logger.getLogger(name);
+        log.setLevel(java.util.logging.Level.WARNING);
+        return log;
+    }
+
     private static BLAS blas() {
         return BLAS.getInstance();
     }

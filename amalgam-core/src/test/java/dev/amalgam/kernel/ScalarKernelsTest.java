@@ -10,6 +10,35 @@ import org.junit.jupiter.api.Test;
 class ScalarKernelsTest {
     private final Kernels k = new ScalarKernels();
 
+    /**
+     * The weighted sum runs one pass per input; these are the cases where that could differ from accumulating per
+     * element: an output that is also an input (first or later), no inputs, and a sum of negative zeros.
+     */
+    @Test
+    void weightedSumWithAliasedOutputNoInputsAndNegativeZero() {
+        float[] w = {0.5f, 0.25f, 2f};
+        float[] a = {1, 2, -4, 8};
+        float[] b = {3, 4, 0.5f, -8};
+        float[] c = {-1, 0, 1, 0.125f};
+        float[] expected = new float[4];
+        for (int i = 0; i < 4; i++) {
+            expected[i] = ((0f + 0.5f * a[i]) + 0.25f * b[i]) + 2f * c[i];
+        }
+        assertThat(expected).containsExactly(-0.75f, 2f, 0.125f, 2.25f);
+        float[] later = c.clone();
+        k.weightedSum(later, new float[][]{a, b, later}, w, 3, 4);
+        assertThat(later).containsExactly(expected);
+        float[] first = a.clone();
+        k.weightedSum(first, new float[][]{first, b, c}, w, 3, 4);
+        assertThat(first).containsExactly(expected);
+        float[] none = {7, 7, 7};
+        k.weightedSum(none, new float[0][], new float[0], 0, 2);
+        assertThat(none).containsExactly(0f, 0f, 7f);
+        float[] zeros = new float[1];
+        k.weightedSum(zeros, new float[][]{{-0f}, {-0f}}, new float[]{1f, 1f}, 2, 1);
+        assertThat(Float.floatToRawIntBits(zeros[0])).isZero(); // 0 + (-0) + (-0) is +0
+    }
+
     @Test
     void arithmeticByHand() {
         float[] a = {1, 2, -4, 8};
