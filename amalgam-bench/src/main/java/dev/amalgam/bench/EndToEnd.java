@@ -13,12 +13,14 @@ import java.util.stream.Stream;
 
 /**
  * The end-to-end benchmark: in one run it generates (or reuses) synthetic Llama-shaped bf16 models, measures the
- * I/O floor (read the inputs + write and fsync an output of the same size, warm page cache), then runs
+ * I/O floor (read the inputs + write and fsync an output of the same size, warm page cache, the inputs put there
+ * as a read from disk does: {@link PageCache}), then runs
  * {@code amalgam merge} in a child JVM for each method and prints wall time, the ratio to the floor, peak
  * anonymous memory and throughput. Methods the build does not register yet are skipped with a line saying so.
  *
  * <pre>
- * java --add-modules=jdk.incubator.vector -cp amalgam-bench/target/benchmarks.jar dev.amalgam.bench.EndToEnd \
+ * java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+ *      -cp amalgam-bench/target/benchmarks.jar dev.amalgam.bench.EndToEnd \
  *      --size 1GB --dir /tmp/amalgam-bench [--methods linear,ties,dare_ties,slerp] [--reps 3] [-j N] [--keep]
  * </pre>
  */
