@@ -37,9 +37,19 @@ public final class MergeExecutor {
     private MergeExecutor() {
     }
 
+    /**
+     * Parameters from which a multi-pass method's merge counts as large for {@link MergeMethod#repaysCompiledKernels}:
+     * 2²⁷ (134 M, a quarter-GB bf16 model), where each operation's scalar cost is well above the half CPU-second
+     * compiling it takes. Small merges (tests, the examples) never start a compilation they cannot repay.
+     */
+    static final long HEAVY_PARAMETERS = 1L << 27;
+
     /** Merges into {@code out}; returns the final output folder. */
     public static Path run(MergePlan plan, Path out, ExecutionOptions opts, MergeProgress progress,
                            Consumer<String> warnings) {
+        if (plan.method().repaysCompiledKernels() && plan.parameterCount() >= HEAVY_PARAMETERS) {
+            dev.amalgam.kernel.Kernels.active().expectHeavyUse();
+        }
         ShardLayout layout = ShardLayout.of(plan.jobs(), opts.maxShardBytes());
         try (OutputFolder folder = OutputFolder.create(out, opts.force())) {
             Map<String, OpenShard> shardOf = new HashMap<>();

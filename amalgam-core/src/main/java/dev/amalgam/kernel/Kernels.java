@@ -31,6 +31,15 @@ public interface Kernels {
     /** One line for {@code inspect} and {@code merge -v}, e.g. "vector (jdk.incubator.vector, 512-bit)". */
     String description();
 
+    /**
+     * A hint that the rest of this run does enough work per element to repay compiling every operation it uses
+     * (a large merge by a multi-pass method, see {@code MergeMethod#repaysCompiledKernels}). Kernels that compile
+     * their fast path lazily then start on each operation at its first use; the others ignore it. Never changes
+     * a result.
+     */
+    default void expectHeavyUse() {
+    }
+
     // ---- conversions ----
 
     /**

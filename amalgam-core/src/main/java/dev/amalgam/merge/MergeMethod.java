@@ -30,6 +30,17 @@ public interface MergeMethod {
     }
 
     /**
+     * True for a method that passes over every element several times with several kernel operations (TIES' top-k
+     * select, its sign election and the combining pass): on a large merge, compiling each operation's vector code
+     * at its first use then pays for itself, and the executor says so to the kernels
+     * ({@link dev.amalgam.kernel.Kernels#expectHeavyUse}). False (the default) leaves the kernels to decide from
+     * the time each operation has spent, right for one-pass methods.
+     */
+    default boolean repaysCompiledKernels() {
+        return false;
+    }
+
+    /**
      * Bytes of memory merging one tensor of {@code numel} elements from {@code inputCount} inputs holds at its
      * peak. The default fits a method that materializes every input and the output as float32, plus one float32
      * temporary: {@code (inputCount + 2) · numel · 4}. Methods that hold more (index arrays, several masks) or

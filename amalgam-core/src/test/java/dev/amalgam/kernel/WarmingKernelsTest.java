@@ -73,4 +73,41 @@ class WarmingKernelsTest {
         k.scale(got, a, 0.75f, n);
         assertThat(got).containsExactly(expected);
     }
+
+    @Test
+    void aHeavyUseHintSwitchesEveryOperationToVectorWithTheSameResults() {
+        WarmingKernels k = new WarmingKernels(new VectorKernels(), Long.MAX_VALUE, Long.MAX_VALUE);
+        ScalarKernels ref = new ScalarKernels();
+        int n = 1000 + 3;
+        float[] a = new float[n];
+        float[] b = new float[n];
+        for (int i = 0; i < n; i++) {
+            a[i] = i * 0.37f - 3;
+            b[i] = (float) Math.sin(i);
+        }
+        float[] expected = new float[n];
+        ref.blend(expected, a, 0.3f, b, 0.7f, n);
+        float[] got = new float[n];
+        k.blend(got, a, 0.3f, b, 0.7f, n);
+        assertThat(got).containsExactly(expected);
+        assertThat(k.isQueued(WarmingKernels.Op.BLEND)).as("without the hint, under the threshold").isFalse();
+        k.expectHeavyUse();
+        // from now on the vector kernels run (uncompiled at first), with the reference's bits
+        java.util.Arrays.fill(got, 0f);
+        k.blend(got, a, 0.3f, b, 0.7f, n);
+        assertThat(got).containsExactly(expected);
+        byte[] bf16 = new byte[2 * n];
+        for (int i = 0; i < n; i++) {
+            short s = dev.amalgam.tensor.Conversions.floatToBf16(a[i]);
+            bf16[2 * i] = (byte) s;
+            bf16[2 * i + 1] = (byte) (s >> 8);
+        }
+        var seg = java.lang.foreign.MemorySegment.ofArray(bf16);
+        float[] decodedRef = new float[n];
+        float[] decoded = new float[n];
+        ref.toFloat(dev.amalgam.tensor.DType.BF16, seg, 0, decodedRef, 0, n);
+        k.toFloat(dev.amalgam.tensor.DType.BF16, seg, 0, decoded, 0, n);
+        assertThat(decoded).containsExactly(decodedRef);
+        assertThat(k.isQueued(WarmingKernels.Op.BLEND)).as("no warm-up thread work is queued").isFalse();
+    }
 }

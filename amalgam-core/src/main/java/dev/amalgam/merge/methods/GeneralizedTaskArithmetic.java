@@ -71,6 +71,12 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
         return info;
     }
 
+    /** Variants that sparsify or elect signs make several passes over each task vector; plain task arithmetic one. */
+    @Override
+    public boolean repaysCompiledKernels() {
+        return variant.signConsensus() || variant.sparsification() != dev.amalgam.merge.sparsify.Sparsification.NONE;
+    }
+
     @Override
     public String validate(TensorMergeContext ctx) {
         if (ctx.baseIndex() < 0) {

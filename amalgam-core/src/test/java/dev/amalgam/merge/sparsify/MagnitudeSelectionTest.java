@@ -53,6 +53,42 @@ class MagnitudeSelectionTest {
         assertThat(Arrays.equals(masked, expectedMasked)).as("apply() zeroes exactly the dropped elements").isTrue();
     }
 
+    /**
+     * Pass 2 branches when the threshold's bucket holds few elements and runs branch-free when it holds many;
+     * both must keep the reference's top k, ties at the cut included (bf16 values: low 16 bits all zero).
+     */
+    @ParameterizedTest(name = "bucket share {0}")
+    @org.junit.jupiter.params.provider.ValueSource(doubles = {0.02, 0.6})
+    void bothBucketPassesKeepTheReferenceTopK(double crowd) {
+        int n = 150_001;
+        SplittableRandom r = new SplittableRandom(77);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            // a share `crowd` of ±0.5 (one bucket), the rest spread over many magnitudes
+            float x = r.nextDouble() < crowd ? 0.5f : (float) (r.nextGaussian() * 0.3);
+            v[i] = bf16(r.nextBoolean() ? x : -x);
+        }
+        int k = (int) java.util.stream.IntStream.range(0, n).filter(i -> Math.abs(v[i]) > 0.5f).count() + 1000;
+        int cutBucket = TopK.magnitudeBits(0.5f) >>> 16;
+        long inBucket = java.util.stream.IntStream.range(0, n)
+                .filter(i -> TopK.magnitudeBits(v[i]) >>> 16 == cutBucket).count();
+        assertThat(inBucket / (double) n).as("share of the threshold's bucket")
+                .isBetween(crowd * 0.8, crowd * 1.2 + 0.01);
+        TopK top = MagnitudeSelection.select(ValueSource.of(v), n, k);
+        boolean[] expected = referenceTopK(v, k);
+        int kept = 0;
+        for (int i = 0; i < n; i++) {
+            boolean keeps = top.keeps(v[i], i);
+            assertThat(keeps).as("element %d (value %s)", i, v[i]).isEqualTo(expected[i]);
+            kept += keeps ? 1 : 0;
+        }
+        assertThat(kept).isEqualTo(k);
+    }
+
+    private static float bf16(float x) {
+        return Float.intBitsToFloat(Float.floatToRawIntBits(x) & 0xFFFF0000);
+    }
+
     @ParameterizedTest(name = "n={0} k={1}")
     @MethodSource("cases")
     void chunkedApplicationMatchesWholeTensor(int n, long k, boolean manyTies) {
