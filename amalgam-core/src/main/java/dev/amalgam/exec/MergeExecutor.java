@@ -38,16 +38,26 @@ public final class MergeExecutor {
     }
 
     /**
-     * Parameters from which a multi-pass method's merge counts as large for {@link MergeMethod#repaysCompiledKernels}:
-     * 2²⁷ (134 M, a quarter-GB bf16 model), where each operation's scalar cost is well above the half CPU-second
+     * Parameters from which a merge by a multi-pass method ({@link MergeMethod#repaysCompiledKernels}) tells the
+     * kernels to use their vector code from the start ({@link dev.amalgam.kernel.Kernels#expectHeavyUse}): 2²⁷
+     * (134 M, a quarter-GB bf16 model), where each operation's scalar cost is well above the half CPU-second
      * compiling it takes. Small merges (tests, the examples) never start a compilation they cannot repay.
      */
-    static final long HEAVY_PARAMETERS = 1L << 27;
+    static final long HEAVY_PARAMETERS_MULTI_PASS = 1L << 27;
+
+    /**
+     * The same for every other method: 2³⁰ (1.07 G, a 2 GB bf16 model). Measured on 2 cores, vector kernels
+     * from the start against the ski-rental rule: on 3 x 1 GB (483 M parameters) linear 2.9-3.1 s against
+     * 2.2 s and slerp 3.7 s against 2.8 s (the rule wins); on 3 x 4 GB (1.98 G) linear 5.6-5.8 s against
+     * 6.5-6.6 s and slerp 6.8 s against 8.1 s (vector wins). Interpolated, the two break even near 1.1 G.
+     */
+    static final long HEAVY_PARAMETERS = 1L << 30;
 
     /** Merges into {@code out}; returns the final output folder. */
     public static Path run(MergePlan plan, Path out, ExecutionOptions opts, MergeProgress progress,
                            Consumer<String> warnings) {
-        if (plan.method().repaysCompiledKernels() && plan.parameterCount() >= HEAVY_PARAMETERS) {
+        long heavy = plan.method().repaysCompiledKernels() ? HEAVY_PARAMETERS_MULTI_PASS : HEAVY_PARAMETERS;
+        if (plan.parameterCount() >= heavy) {
             dev.amalgam.kernel.Kernels.active().expectHeavyUse();
         }
         ShardLayout layout = ShardLayout.of(plan.jobs(), opts.maxShardBytes());

@@ -32,10 +32,10 @@ public interface Kernels {
     String description();
 
     /**
-     * A hint that the rest of this run does enough work per element to repay compiling every operation it uses
-     * (a large merge by a multi-pass method, see {@code MergeMethod#repaysCompiledKernels}). Kernels that compile
-     * their fast path lazily then start on each operation at its first use; the others ignore it. Never changes
-     * a result.
+     * A hint that the rest of this run does enough work to repay compiling every operation it uses (a large
+     * merge; sooner for a multi-pass method, see {@code MergeMethod#repaysCompiledKernels}). Kernels that switch
+     * to their fast path only once it has paid for itself then use it for every operation at once; the others
+     * ignore the hint. Never changes a result.
      */
     default void expectHeavyUse() {
     }

@@ -164,8 +164,9 @@ final class WarmingKernels implements Kernels {
      * operation after another, and a TIES merge uses about ten, while the workers' own calls (64 Ki elements
      * each) get a kernel compiled within a few calls. Measured on 3 x 1 GB bf16 models, 2 cores, alternating
      * runs: TIES 7.05-7.06 s with the rule, 6.36-6.46 s with vector kernels from the start; DARE-TIES 7.13-7.44
-     * against 5.67-5.99 s. Slerp and linear, light per element, are faster with the rule (slerp 2.8 s against
-     * 3.7 s), so they do not send this hint.
+     * against 5.67-5.99 s (with this hint, 6.25-6.50 and 5.87-6.03 s). Slerp and linear, light per element, are
+     * faster with the rule on that size (slerp 2.8 s against 3.7 s) and slower with it on 3 x 4 GB (8.1 s
+     * against 6.8 s), so the executor sends the hint from a size that depends on the method.
      */
     @Override
     public void expectHeavyUse() {
