@@ -147,6 +147,22 @@ public interface Kernels {
      */
     void keepIfBitSet(float[] values, int n, long[] bits, long offset);
 
+    /**
+     * The magnitude top-k's mask (TIES, breadcrumbs): {@code values[i]} is kept, bits unchanged, when its
+     * magnitude bits ({@code floatToRawIntBits & 0x7FFFFFFF}) are at least {@code minBits} (in [0, 2³¹ − 1]) and
+     * set to +0.0 otherwise.
+     */
+    void keepIfMagnitudeAtLeast(float[] values, int n, int minBits);
+
+    /**
+     * The top-k select's pass inside the threshold bucket, for a bucket that holds few elements: for each
+     * {@code i} in order whose magnitude bits {@code m} have {@code m >>> 16 == bucket}, adds one to
+     * {@code low[m & 0xFFFF]} and, when {@code where} is not null, writes {@code offset + i} to
+     * {@code where[next]} and {@code (char) m} to {@code lowBits[next]} and advances {@code next}. Returns the final
+     * {@code next} (unchanged when {@code where} is null).
+     */
+    int scanBucket(float[] values, int n, long offset, int bucket, long[] low, int[] where, char[] lowBits, int next);
+
     // ---- float64 accumulation (the geometric methods' blend) ----
     // These take an offset: they work on acc[off .. off+n) and x[off .. off+n), the runs of one coefficient.
 

@@ -247,6 +247,37 @@ public final class ScalarKernels implements Kernels {
     }
 
     @Override
+    public void keepIfMagnitudeAtLeast(float[] values, int n, int minBits) {
+        for (int i = 0; i < n; i++) {
+            values[i] = (Float.floatToRawIntBits(values[i]) & 0x7FFF_FFFF) >= minBits ? values[i] : 0f;
+        }
+    }
+
+    @Override
+    public int scanBucket(float[] values, int n, long offset, int bucket, long[] low, int[] where, char[] lowBits,
+                          int next) {
+        for (int i = 0; i < n; i++) {
+            next = scanOne(values[i], offset + i, bucket, low, where, lowBits, next);
+        }
+        return next;
+    }
+
+    /** {@link #scanBucket} for one element (the vector kernel's per-hit step too). */
+    static int scanOne(float value, long index, int bucket, long[] low, int[] where, char[] lowBits, int next) {
+        int m = Float.floatToRawIntBits(value) & 0x7FFF_FFFF;
+        if (m >>> 16 != bucket) {
+            return next;
+        }
+        low[m & 0xFFFF]++;
+        if (where == null) {
+            return next;
+        }
+        where[next] = (int) index;
+        lowBits[next] = (char) m;
+        return next + 1;
+    }
+
+    @Override
     public void fuseAbove(float[] out, float[] a, float[] x, float k, float t, int off, int n) {
         for (int i = off; i < off + n; i++) {
             float d = x[i] - a[i];

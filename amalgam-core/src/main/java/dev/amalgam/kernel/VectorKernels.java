@@ -409,6 +409,47 @@ public final class VectorKernels implements Kernels {
     }
 
     @Override
+    public void keepIfMagnitudeAtLeast(float[] values, int n, int minBits) {
+        FloatVector zero = FloatVector.zero(F);
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector v = FloatVector.fromArray(F, values, i);
+            VectorMask<Integer> keep = v.reinterpretAsInts().and(0x7FFF_FFFF).compare(VectorOperators.GE, minBits);
+            zero.blend(v, keep.cast(F)).intoArray(values, i);
+        }
+        for (; i < n; i++) {
+            values[i] = (Float.floatToRawIntBits(values[i]) & 0x7FFF_FFFF) >= minBits ? values[i] : 0f;
+        }
+    }
+
+    /**
+     * A vector compare finds the lanes in the bucket; only those (few, by the method's choice of this kernel)
+     * take the scalar step, in lane order, so the counts and the recorded positions are the scalar twin's.
+     */
+    @Override
+    public int scanBucket(float[] values, int n, long offset, int bucket, long[] low, int[] where, char[] lowBits,
+                          int next) {
+        int i = 0;
+        for (int bound = F.loopBound(n); i < bound; i += L) {
+            IntVector m = FloatVector.fromArray(F, values, i).reinterpretAsInts().and(0x7FFF_FFFF);
+            VectorMask<Integer> in = m.lanewise(VectorOperators.LSHR, 16).compare(VectorOperators.EQ, bucket);
+            if (!in.anyTrue()) {
+                continue;
+            }
+            long hits = in.toLong();
+            while (hits != 0) {
+                int lane = Long.numberOfTrailingZeros(hits);
+                next = ScalarKernels.scanOne(values[i + lane], offset + i + lane, bucket, low, where, lowBits, next);
+                hits &= hits - 1;
+            }
+        }
+        for (; i < n; i++) {
+            next = ScalarKernels.scanOne(values[i], offset + i, bucket, low, where, lowBits, next);
+        }
+        return next;
+    }
+
+    @Override
     public void fuseAbove(float[] out, float[] a, float[] x, float k, float t, int off, int n) {
         int i = off;
         for (int bound = off + F.loopBound(n); i < bound; i += L) {

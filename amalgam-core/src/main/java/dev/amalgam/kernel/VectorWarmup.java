@@ -17,6 +17,8 @@ final class VectorWarmup {
     /** Scratch float64 arrays for the wide operations: shared, as their values never matter (only compilation). */
     private static final double[] WIDE_ACC = new double[PROBE];
     private static final double[] WIDE_COEF = new double[PROBE];
+    /** Counters for {@code scanBucket} (its values never matter, only compilation). */
+    private static final long[] SCAN_COUNTS = new long[1 << 16];
     /** A bit mask for {@code keepIfBitSet}, one bit per element of the longest call and a word to spare. */
     private static final long[] BITS = new long[PROBE / 64 + 1];
 
@@ -103,6 +105,11 @@ final class VectorWarmup {
             case NARROW_RATIO_OR -> k.narrowRatioOr(c, WIDE_ACC, WIDE_COEF, WIDE_ACC, 2.0, n);
             case HASH_MASK -> k.keepIfHashBelow(c, n, 0x1234L, 77L, 1L << 52);
             case BIT_MASK -> k.keepIfBitSet(c, n, BITS, 3);
+            case MAGNITUDE_MASK -> k.keepIfMagnitudeAtLeast(c, n, 0x3F000000);
+            case SCAN_BUCKET -> {
+                // the bucket of 0.5's magnitude, which a few of a's values fall in (mostly the hit-free path)
+                return k.scanBucket(a, n, 0, 0x3F00, SCAN_COUNTS, null, null, 0);
+            }
             case DOT -> {
                 return k.dot(a, b, n);
             }

@@ -27,7 +27,7 @@ final class WarmingKernels implements Kernels {
         AXPY_WIDE, FMA_WIDE, NARROW, QUOTIENT, WIDEN,
         WIDEN_SUB, ADD_IF_ABOVE, MEAN_OR_BASE, DECAY_WIDE,
         NARROW_SCALED, AXPY_DIFF_WIDE, NARROW_AXPY, BIT_MASK, AGREE_SCALED_SUM, AT_LEAST, OR_IF_ZERO,
-        KEEP_LARGER_MAGNITUDE, FISHER_STEP, NARROW_RATIO_OR, FUSE_ABOVE,
+        KEEP_LARGER_MAGNITUDE, FISHER_STEP, NARROW_RATIO_OR, FUSE_ABOVE, MAGNITUDE_MASK, SCAN_BUCKET,
         COUNT_ACTIVE, RAM_PLUS_STEP, NARROW_ADD_OR_BASE }
 
     private static final Op[] OPS = Op.values();
@@ -296,6 +296,17 @@ final class WarmingKernels implements Kernels {
     @Override
     public void keepIfBitSet(float[] values, int n, long[] bits, long offset) {
         run(Op.BIT_MASK, kk -> kk.keepIfBitSet(values, n, bits, offset));
+    }
+
+    @Override
+    public void keepIfMagnitudeAtLeast(float[] values, int n, int minBits) {
+        run(Op.MAGNITUDE_MASK, kk -> kk.keepIfMagnitudeAtLeast(values, n, minBits));
+    }
+
+    @Override
+    public int scanBucket(float[] values, int n, long offset, int bucket, long[] low, int[] where, char[] lowBits,
+                          int next) {
+        return (int) measure(Op.SCAN_BUCKET, kk -> kk.scanBucket(values, n, offset, bucket, low, where, lowBits, next));
     }
 
     @Override

@@ -25,8 +25,9 @@
  *       {@code fisherStep}/{@code narrowRatioOr} (fisher), {@code addIfAbove}/{@code meanOrBase} (ram) and
  *       {@code countActive}/{@code ramPlusStep}/{@code narrowAddOrBase} (ramplus_tl), {@code keepLargerMagnitude}
  *       (magmax) and {@code orIfZero} (TIES's zero denominators);</li>
- *   <li>magnitude top-k is not here: {@link dev.amalgam.merge.sparsify.MagnitudeSelection} (TIES, breadcrumbs, SCE)
- *       selects exactly k by histogram passes over the float bits, O(n), instead of sorting.</li>
+ *   <li>magnitude top-k: {@link dev.amalgam.merge.sparsify.MagnitudeSelection} (TIES, breadcrumbs, SCE) selects
+ *       exactly k by histogram passes over the float bits, O(n), instead of sorting; its pass inside a rare
+ *       threshold bucket ({@code scanBucket}) and its mask ({@code keepIfMagnitudeAtLeast}) are kernels.</li>
  * </ul>
  * Element-wise operations round each step in float32 exactly as the expression in their javadoc, so a method that
  * switches from its own loop to the kernel keeps its results when its loop had the same expression.

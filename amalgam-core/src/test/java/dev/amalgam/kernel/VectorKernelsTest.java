@@ -256,6 +256,60 @@ class VectorKernelsTest {
 
     @ParameterizedTest
     @MethodSource("lengths")
+    void magnitudeMaskMatches(int n) {
+        float[] base = values(n, 41 + n);
+        for (int minBits : new int[]{0, 1, 0x3F00_0000, 0x3F00_0001, 0x7F80_0000, 0x7F80_0001, 0x7FFF_FFFF,
+                Float.floatToRawIntBits(Math.abs(base.length > 0 ? base[n / 2] : 1f)) & 0x7FFF_FFFF}) {
+            float[] s = base.clone();
+            float[] v = base.clone();
+            SCALAR.keepIfMagnitudeAtLeast(s, n, minBits);
+            VECTOR.keepIfMagnitudeAtLeast(v, n, minBits);
+            assertSameBits(s, v, "keepIfMagnitudeAtLeast n=" + n + " min=" + Integer.toHexString(minBits), false);
+        }
+        if (n > 0) {
+            float[] one = {-0.75f, 0.25f, Float.NaN, -0f};
+            SCALAR.keepIfMagnitudeAtLeast(one, 4, Float.floatToRawIntBits(0.5f));
+            assertThat(one).containsExactly(-0.75f, 0f, Float.NaN, 0f); // NaN's magnitude bits are the largest
+            assertThat(Float.floatToRawIntBits(one[3])).as("a dropped -0 becomes +0").isZero();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void bucketScanMatches(int n) {
+        SplittableRandom r = new SplittableRandom(42 + n);
+        float[] v = new float[n];
+        for (int i = 0; i < n; i++) {
+            // about one in eight in 0.5's bucket (ties and neighbours of 0.5), the rest anywhere
+            v[i] = r.nextInt(8) == 0 ? Float.intBitsToFloat(0x3F00_0000 | r.nextInt(4) | (r.nextBoolean() ? 1 << 31 : 0))
+                    : values(1, r.nextLong())[0];
+        }
+        int bucket = 0x3F00;
+        for (boolean remember : new boolean[]{true, false}) {
+            long[] lowS = new long[1 << 16];
+            long[] lowV = new long[1 << 16];
+            int[] whereS = remember ? new int[n + 3] : null;
+            int[] whereV = remember ? new int[n + 3] : null;
+            char[] bitsS = remember ? new char[n + 3] : null;
+            char[] bitsV = remember ? new char[n + 3] : null;
+            int nextS = SCALAR.scanBucket(v, n, 1000, bucket, lowS, whereS, bitsS, 2);
+            int nextV = VECTOR.scanBucket(v, n, 1000, bucket, lowV, whereV, bitsV, 2);
+            assertThat(nextV).as("next, remember=%s", remember).isEqualTo(nextS);
+            assertThat(lowV).as("counts").containsExactly(lowS);
+            if (remember) {
+                assertThat(whereV).containsExactly(whereS);
+                assertThat(bitsV).containsExactly(bitsS);
+                long expected = java.util.stream.IntStream.range(0, n)
+                        .filter(i -> (Float.floatToRawIntBits(v[i]) & 0x7FFF_FFFF) >>> 16 == bucket).count();
+                assertThat(nextS - 2).as("elements found in the bucket").isEqualTo((int) expected);
+            } else {
+                assertThat(nextS).isEqualTo(2);
+            }
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource("lengths")
     void wideAccumulationMatches(int n) {
         float[] x = values(n + 3, 30 + n);
         double[] c = new double[n + 5];

@@ -19,9 +19,10 @@ public final class MagnitudeSelection {
     /** Counters for the elements outside the threshold bucket in the branch-free pass 2 (a power of two). */
     private static final int SPARE = 8;
     /**
-     * Below this share of the elements in the threshold bucket, pass 2 branches on membership. Measured on a 16 M
-     * element bf16 task vector of the benchmark's models (5.5% in the bucket at density 0.5): 1.3 ns per element
-     * with the branch, 2.0 without. Above it mispredictions would cost more than the branch-free loop.
+     * Below this share of the elements in the threshold bucket, pass 2 looks for the bucket's elements (a branch
+     * per element, or a vector compare per vector in {@code Kernels.scanBucket}). Measured on a 16 M element bf16
+     * task vector of the benchmark's models (5.5% in the bucket at density 0.5), scalar: 1.3 ns per element with
+     * the branch, 2.0 without. Above it mispredictions would cost more than the branch-free loop.
      */
     private static final double RARE_SHARE = 0.15;
     /** At most this many positions of the threshold bucket are remembered in pass 2 (6 bytes each: 24 MiB). */
@@ -63,9 +64,12 @@ public final class MagnitudeSelection {
         int[] where = remember ? new int[(int) inBucket + 1] : null;
         char[] lowBits = remember ? new char[(int) inBucket + 1] : null;
         boolean rare = inBucket < RARE_SHARE * numel;
+        dev.amalgam.kernel.Kernels kernels = dev.amalgam.kernel.Kernels.active();
         int[] seen = {0};
         Chunks.forEach(src, numel, (v, n, off) -> {
-            seen[0] = rare ? bucketPassRare(v, n, off, bucket, low, where, lowBits, seen[0])
+            // a rare bucket: a vector compare finds its few elements (Kernels.scanBucket); a crowded one, a
+            // branch-free scalar loop
+            seen[0] = rare ? kernels.scanBucket(v, n, off, bucket, low, where, lowBits, seen[0])
                     : bucketPassCrowded(v, n, off, bucket, low, where, lowBits, seen[0]);
             return true;
         });
@@ -91,29 +95,10 @@ public final class MagnitudeSelection {
     }
 
     /**
-     * Pass 2 over one chunk when the threshold bucket holds few of the elements: a branch, nearly always predicted
-     * right. Counts the low 16 bits of the bucket's elements in {@code low}, and, when {@code where} is not null,
-     * records their positions and low bits from {@code next} on; returns the next free position.
-     */
-    private static int bucketPassRare(float[] v, int n, long off, int bucket, long[] low, int[] where,
-                                      char[] lowBits, int next) {
-        for (int e = 0; e < n; e++) {
-            int bits = TopK.magnitudeBits(v[e]);
-            if (bits >>> 16 == bucket) {
-                low[bits & 0xFFFF]++;
-                if (where != null) {
-                    where[next] = (int) (off + e);
-                    lowBits[next] = (char) bits;
-                    next++;
-                }
-            }
-        }
-        return next;
-    }
-
-    /**
-     * {@link #bucketPassRare} without a branch, for a bucket that holds a large share of the elements (bf16 task
-     * vectors often put a third of them there), where a branch would be a coin flip. An element outside the
+     * Pass 2 over one chunk without a branch, for a bucket that holds a large share of the elements (bf16 task
+     * vectors often put a third of them there), where a branch would be a coin flip: counts the low 16 bits of the
+     * bucket's elements in {@code low} and, when {@code where} is not null, records their positions and low bits
+     * from {@code next} on (as {@code Kernels.scanBucket} does for a rare bucket); returns the next free position. An element outside the
      * bucket is counted in one of {@link #SPARE} spare counters taken in turn, and its position is written and
      * then overwritten: a single spare counter made every outside element update the same memory, a dependent
      * chain that ran at 2.8 ns per element against 2.0 with eight.
