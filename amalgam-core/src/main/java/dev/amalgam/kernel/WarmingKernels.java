@@ -66,11 +66,13 @@ final class WarmingKernels implements Kernels {
     static final long WARM_AFTER_NANOS = 500_000_000L;
 
     /**
-     * The same threshold for decoding (bf16/f16 to float32), which reads the memory-mapped inputs and is bound by
-     * memory, not arithmetic: on a linear merge of 3 x 1 GB (1.45e9 elements decoded) the workers used 5.1 CPU-s
-     * with scalar kernels and 4.2 with vector ones, so only about a fifth of the scalar time is extra cost, and the
-     * rule asks for five times the arithmetic threshold. Encoding is not in this class: it writes a small buffer
-     * that stays in cache, so its scalar time is arithmetic (about 0.7 ns per element against 0.06 with SIMD).
+     * The same threshold for the dtype conversions: decoding reads the memory-mapped inputs and is bound by memory,
+     * not arithmetic. On a linear merge of 3 x 1 GB (1.45e9 elements decoded) the workers used 5.1 CPU-s with
+     * scalar kernels and 4.2 with vector ones, so only about a fifth of the scalar time is extra cost, and the rule
+     * asks for five times the arithmetic threshold. Encoding, whose scalar time is arithmetic, was tried under the
+     * arithmetic threshold: it then warmed during a 3 x 1 GB slerp without paying back (2.73-3.24 s against
+     * 3.05-3.62 s), so it stays here; merges large enough to repay it get vector kernels from the start anyway
+     * ({@link #expectHeavyUse}).
      */
     static final long CONVERSION_WARM_AFTER_NANOS = 5 * WARM_AFTER_NANOS;
 
@@ -140,9 +142,8 @@ final class WarmingKernels implements Kernels {
         }
     }
 
-    /** The decodes (see {@link #CONVERSION_WARM_AFTER_NANOS}); encodes count as arithmetic. */
     private static boolean isConversion(Op op) {
-        return op == Op.BF16_DECODE || op == Op.F16_DECODE;
+        return op == Op.BF16_DECODE || op == Op.BF16_ENCODE || op == Op.F16_DECODE || op == Op.F16_ENCODE;
     }
 
     /** Queues {@code op}'s warm-up unless it is already queued or done. */
@@ -176,7 +177,7 @@ final class WarmingKernels implements Kernels {
     @Override
     public String description() {
         return vector.description() + "; each operation runs its scalar twin until that has taken "
-                + warmAfterNanos / 1_000_000 + " ms (decoding " + conversionWarmAfterNanos / 1_000_000
+                + warmAfterNanos / 1_000_000 + " ms (conversions " + conversionWarmAfterNanos / 1_000_000
                 + " ms) and the JIT has compiled its vector code";
     }
 
