@@ -281,8 +281,8 @@ class VectorKernelsTest {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) {
             // about one in eight in 0.5's bucket (ties and neighbours of 0.5), the rest anywhere
-            v[i] = r.nextInt(8) == 0 ? Float.intBitsToFloat(0x3F00_0000 | r.nextInt(4) | (r.nextBoolean() ? 1 << 31 : 0))
-                    : values(1, r.nextLong())[0];
+            int tie = 0x3F00_0000 | r.nextInt(4) | (r.nextBoolean() ? 1 << 31 : 0);
+            v[i] = r.nextInt(8) == 0 ? Float.intBitsToFloat(tie) : values(1, r.nextLong())[0];
         }
         int bucket = 0x3F00;
         for (boolean remember : new boolean[]{true, false}) {

@@ -1,5 +1,7 @@
 package dev.amalgam.merge.sparsify;
 
+import dev.amalgam.kernel.Kernels;
+
 /**
  * Finds the k elements of largest magnitude by a radix (histogram) select on the float bits, streaming the
  * source in chunks: no sort, no copy of the tensor, O(n) time and 2¹⁵ + 2¹⁶ counters of memory.
@@ -64,7 +66,7 @@ public final class MagnitudeSelection {
         int[] where = remember ? new int[(int) inBucket + 1] : null;
         char[] lowBits = remember ? new char[(int) inBucket + 1] : null;
         boolean rare = inBucket < RARE_SHARE * numel;
-        dev.amalgam.kernel.Kernels kernels = dev.amalgam.kernel.Kernels.active();
+        Kernels kernels = Kernels.active();
         int[] seen = {0};
         Chunks.forEach(src, numel, (v, n, off) -> {
             // a rare bucket: a vector compare finds its few elements (Kernels.scanBucket); a crowded one, a
@@ -98,10 +100,10 @@ public final class MagnitudeSelection {
      * Pass 2 over one chunk without a branch, for a bucket that holds a large share of the elements (bf16 task
      * vectors often put a third of them there), where a branch would be a coin flip: counts the low 16 bits of the
      * bucket's elements in {@code low} and, when {@code where} is not null, records their positions and low bits
-     * from {@code next} on (as {@code Kernels.scanBucket} does for a rare bucket); returns the next free position. An element outside the
-     * bucket is counted in one of {@link #SPARE} spare counters taken in turn, and its position is written and
-     * then overwritten: a single spare counter made every outside element update the same memory, a dependent
-     * chain that ran at 2.8 ns per element against 2.0 with eight.
+     * from {@code next} on (as {@code Kernels.scanBucket} does for a rare bucket); returns the next free
+     * position. An element outside the bucket is counted in one of {@link #SPARE} spare counters taken in turn,
+     * and its position is written and then overwritten: a single spare counter made every outside element update
+     * the same memory, a dependent chain that ran at 2.8 ns per element against 2.0 with eight.
      */
     private static int bucketPassCrowded(float[] v, int n, long off, int bucket, long[] low, int[] where,
                                          char[] lowBits, int next) {
