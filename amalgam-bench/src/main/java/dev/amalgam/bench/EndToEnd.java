@@ -93,8 +93,9 @@ public final class EndToEnd {
         double[] floorCpu = new double[reps];
         double[] writeTimes = new double[reps];
         long[] sink = new long[1];
-        System.out.printf("page cache: inputs %s%n", PageCache.settle(allFiles(models, modelCount)));
-        IoFloor.read(allFiles(models, modelCount), threads, sink); // and mapped once, as the floor's reads are
+        List<Path> inputFiles = allFiles(models, modelCount);
+        System.out.printf("page cache: inputs %s%n", PageCache.settle(inputFiles));
+        IoFloor.read(inputFiles, threads, sink); // and mapped once, as the floor's reads are
         for (int r = 0; r < reps; r++) {
             double cpu0 = processCpuSeconds();
             for (int v = 0; v < modelCount; v++) {

@@ -1,5 +1,6 @@
 package dev.amalgam.bench;
 
+import dev.amalgam.io.safetensors.SafetensorsWriter;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -25,8 +26,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 final class IoFloor {
     private static final long SLICE = 64L << 20;
     private static final int WRITE_BUFFER = 8 << 20;
-    /** Bytes between background flushes, as the merge's writer (SafetensorsWriter) does. */
-    private static final long WRITEBACK = 64L << 20;
+    /** Bytes between background flushes: the merge's writer's interval. */
+    private static final long WRITEBACK = SafetensorsWriter.WRITEBACK_BYTES;
 
     private IoFloor() {
     }

@@ -33,8 +33,9 @@ final class PageCache {
     static String settle(List<Path> files) throws Exception {
         String dropped;
         try {
+            LibC libc = LibC.find();
             for (Path f : files) {
-                drop(f);
+                drop(libc, f);
             }
             dropped = "dropped from the page cache and read back once (as after a read from disk)";
         } catch (Throwable e) {
@@ -51,34 +52,40 @@ final class PageCache {
         return dropped;
     }
 
-    private static void drop(Path file) throws Throwable {
-        Linker linker = Linker.nativeLinker();
-        var libc = linker.defaultLookup();
-        MethodHandle open = linker.downcallHandle(libc.find("open").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-        MethodHandle fsync = linker.downcallHandle(libc.find("fsync").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-        MethodHandle fadvise = linker.downcallHandle(libc.find("posix_fadvise").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
-                        ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT));
-        MethodHandle close = linker.downcallHandle(libc.find("close").orElseThrow(),
-                FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
+    /** The libc calls {@link #drop} makes, looked up once per {@link #settle}. */
+    private record LibC(MethodHandle open, MethodHandle fsync, MethodHandle fadvise, MethodHandle close) {
+        static LibC find() {
+            Linker linker = Linker.nativeLinker();
+            var libc = linker.defaultLookup();
+            FunctionDescriptor intOfInt = FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT);
+            return new LibC(
+                    linker.downcallHandle(libc.find("open").orElseThrow(),
+                            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT)),
+                    linker.downcallHandle(libc.find("fsync").orElseThrow(), intOfInt),
+                    linker.downcallHandle(libc.find("posix_fadvise").orElseThrow(),
+                            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
+                                    ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT)),
+                    linker.downcallHandle(libc.find("close").orElseThrow(), intOfInt));
+        }
+    }
+
+    private static void drop(LibC libc, Path file) throws Throwable {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment name = arena.allocateFrom(file.toAbsolutePath().toString());
-            int fd = (int) open.invokeExact(name, O_RDONLY);
+            int fd = (int) libc.open().invokeExact(name, O_RDONLY);
             if (fd < 0) {
                 throw new IllegalStateException("open failed for " + file);
             }
             try {
-                if ((int) fsync.invokeExact(fd) != 0) {
+                if ((int) libc.fsync().invokeExact(fd) != 0) {
                     throw new IllegalStateException("fsync failed for " + file);
                 }
-                int rc = (int) fadvise.invokeExact(fd, 0L, 0L, POSIX_FADV_DONTNEED);
+                int rc = (int) libc.fadvise().invokeExact(fd, 0L, 0L, POSIX_FADV_DONTNEED);
                 if (rc != 0) {
                     throw new IllegalStateException("posix_fadvise returned " + rc + " for " + file);
                 }
             } finally {
-                int ignored = (int) close.invokeExact(fd);
+                int ignored = (int) libc.close().invokeExact(fd);
             }
         }
     }

@@ -181,13 +181,18 @@ final class WarmingKernels implements Kernels {
                 + " ms) and the JIT has compiled its vector code";
     }
 
-    @Override
-    public void toFloat(DType dt, MemorySegment src, long byteOffset, float[] dst, int dstOff, int n) {
-        Op op = switch (dt) {
-            case BF16 -> Op.BF16_DECODE;
-            case F16 -> Op.F16_DECODE;
+    /** The operation converting {@code dt} ({@code bf16} or {@code f16}), or null: other dtypes stay scalar. */
+    private static Op conversion(DType dt, Op bf16, Op f16) {
+        return switch (dt) {
+            case BF16 -> bf16;
+            case F16 -> f16;
             default -> null;
         };
+    }
+
+    @Override
+    public void toFloat(DType dt, MemorySegment src, long byteOffset, float[] dst, int dstOff, int n) {
+        Op op = conversion(dt, Op.BF16_DECODE, Op.F16_DECODE);
         if (op == null) {
             scalar.toFloat(dt, src, byteOffset, dst, dstOff, n);
             return;
@@ -197,11 +202,7 @@ final class WarmingKernels implements Kernels {
 
     @Override
     public void fromFloat(DType dt, float[] src, int srcOff, int n, MemorySegment dst, long byteOffset) {
-        Op op = switch (dt) {
-            case BF16 -> Op.BF16_ENCODE;
-            case F16 -> Op.F16_ENCODE;
-            default -> null;
-        };
+        Op op = conversion(dt, Op.BF16_ENCODE, Op.F16_ENCODE);
         if (op == null) {
             scalar.fromFloat(dt, src, srcOff, n, dst, byteOffset);
             return;
@@ -307,6 +308,7 @@ final class WarmingKernels implements Kernels {
     @Override
     public int scanBucket(float[] values, int n, long offset, int bucket, long[] low, int[] where, char[] lowBits,
                           int next) {
+        // through measure's double and back: exact for any int
         return (int) measure(Op.SCAN_BUCKET, kk -> kk.scanBucket(values, n, offset, bucket, low, where, lowBits, next));
     }
 

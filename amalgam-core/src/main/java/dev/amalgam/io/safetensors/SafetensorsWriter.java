@@ -37,8 +37,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class SafetensorsWriter implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** Bytes written between background flushes (see the class comment). */
-    static final long WRITEBACK_BYTES = 64L << 20;
+    /** Bytes written between background flushes (see the class comment); the benchmark's I/O floor uses it too. */
+    public static final long WRITEBACK_BYTES = 64L << 20;
     private static final Executor WRITEBACK = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "amalgam-writeback");
         t.setDaemon(true);
