@@ -25,6 +25,12 @@ import java.util.stream.Stream;
  * </pre>
  */
 public final class EndToEnd {
+    /** The JVM flags the {@code amalgam} launcher passes (keep the two lists alike): the child runs as a user's does. */
+    static final List<String> LAUNCHER_FLAGS = List.of("--add-modules=jdk.incubator.vector",
+            "--enable-native-access=ALL-UNNAMED", "-Ddev.ludovic.netlib.blas.allowNative=false",
+            "-XX:CompileCommand=quiet",
+            "-XX:CompileCommand=CompileThresholdScaling,dev.amalgam.kernel.VectorKernels::*,0.001");
+
     private static final List<String> DEFAULT_METHODS = List.of("linear", "ties", "dare_ties", "slerp");
 
     private final String childClasspath;
@@ -138,8 +144,8 @@ public final class EndToEnd {
             List<ChildRun> runs = new ArrayList<>();
             for (int r = 0; r < reps; r++) {
                 deleteTree(out);
-                List<String> cmd = new ArrayList<>(List.of(javaBinary(), "--add-modules=jdk.incubator.vector",
-                        "--enable-native-access=ALL-UNNAMED", "-Ddev.ludovic.netlib.blas.allowNative=false"));
+                List<String> cmd = new ArrayList<>(List.of(javaBinary()));
+                cmd.addAll(LAUNCHER_FLAGS);
                 cmd.addAll(jvmOpts);
                 cmd.addAll(List.of("-cp", childClasspath, "dev.amalgam.cli.Main", "merge",
                         recipe.toString(), out.toString(), "-j", Integer.toString(threads), "-v"));
