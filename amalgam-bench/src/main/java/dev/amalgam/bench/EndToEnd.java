@@ -19,24 +19,23 @@ import java.util.stream.Stream;
  * anonymous memory and throughput. Methods the build does not register yet are skipped with a line saying so.
  *
  * <pre>
- * java --add-modules=jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+ * java @amalgam-cli/jvm.args \
  *      -cp amalgam-bench/target/benchmarks.jar dev.amalgam.bench.EndToEnd \
  *      --size 1GB --dir /tmp/amalgam-bench [--methods linear,ties,dare_ties,slerp] [--reps 3] [-j N] [--keep]
  * </pre>
  */
 public final class EndToEnd {
-    /** The JVM flags the {@code amalgam} launcher passes (keep the two lists alike): the child runs as a user's does. */
-    static final List<String> LAUNCHER_FLAGS = List.of("--add-modules=jdk.incubator.vector",
-            "--enable-native-access=ALL-UNNAMED", "-Ddev.ludovic.netlib.blas.allowNative=false",
-            "-XX:CompileCommand=quiet",
-            "-XX:CompileCommand=CompileThresholdScaling,dev.amalgam.kernel.VectorKernels::*,0.001");
+    /** The JVM options file the {@code amalgam} launcher passes, so that the child runs as a user's does. */
+    private static final Path LAUNCHER_JVM_ARGS = Path.of("amalgam-cli", "jvm.args");
 
     private static final List<String> DEFAULT_METHODS = List.of("linear", "ties", "dare_ties", "slerp");
 
     private final String childClasspath;
+    private final Path jvmArgs;
 
-    private EndToEnd(String childClasspath) {
+    private EndToEnd(String childClasspath, Path jvmArgs) {
         this.childClasspath = childClasspath;
+        this.jvmArgs = jvmArgs;
     }
 
     public static void main(String[] args) throws Exception {
@@ -71,7 +70,11 @@ public final class EndToEnd {
                     + "5x --size of free space)");
             System.exit(2);
         }
-        new EndToEnd(childClasspath).run(size, dir.toAbsolutePath(), methods, reps, threads, keep, jvmOpts);
+        if (!Files.isRegularFile(LAUNCHER_JVM_ARGS)) {
+            System.err.println(LAUNCHER_JVM_ARGS + " not found: run the benchmark from the repository's root folder");
+            System.exit(2);
+        }
+        new EndToEnd(childClasspath, LAUNCHER_JVM_ARGS.toAbsolutePath()).run(size, dir.toAbsolutePath(), methods, reps, threads, keep, jvmOpts);
     }
 
     private void run(long size, Path dir, List<String> methods, int reps, int threads, boolean keep,
@@ -144,8 +147,7 @@ public final class EndToEnd {
             List<ChildRun> runs = new ArrayList<>();
             for (int r = 0; r < reps; r++) {
                 deleteTree(out);
-                List<String> cmd = new ArrayList<>(List.of(javaBinary()));
-                cmd.addAll(LAUNCHER_FLAGS);
+                List<String> cmd = new ArrayList<>(List.of(javaBinary(), "@" + jvmArgs));
                 cmd.addAll(jvmOpts);
                 cmd.addAll(List.of("-cp", childClasspath, "dev.amalgam.cli.Main", "merge",
                         recipe.toString(), out.toString(), "-j", Integer.toString(threads), "-v"));
