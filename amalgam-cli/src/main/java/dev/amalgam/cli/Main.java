@@ -2,6 +2,10 @@ package dev.amalgam.cli;
 
 import dev.amalgam.error.AmalgamException;
 import dev.amalgam.output.OutputFolder;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.Supplier;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -15,10 +19,10 @@ public final class Main {
      * by reflection, and for all of them that costs about 70 ms of start-up (measured on this project's 2-core
      * machine), on every run.
      */
-    private static final java.util.Map<String, java.util.function.Supplier<Object>> SUBCOMMANDS = subcommands();
+    private static final Map<String, Supplier<Object>> SUBCOMMANDS = subcommands();
 
-    private static java.util.Map<String, java.util.function.Supplier<Object>> subcommands() {
-        var m = new java.util.LinkedHashMap<String, java.util.function.Supplier<Object>>();
+    private static Map<String, Supplier<Object>> subcommands() {
+        var m = new LinkedHashMap<String, Supplier<Object>>();
         m.put("merge", MergeCommand::new);
         m.put("validate", ValidateCommand::new);
         m.put("inspect", InspectCommand::new);
@@ -29,15 +33,15 @@ public final class Main {
         m.put("help", CommandLine.HelpCommand::new);
         m.put("download", DownloadCommand::new);
         m.put("push", PushCommand::new);
-        return java.util.Collections.unmodifiableMap(m);
+        return Collections.unmodifiableMap(m);
     }
 
     public static final String VERSION = "0.1.0";
 
     /** The environment commands read (HF_ENDPOINT, HF_TOKEN, HF_HUB_CACHE, ...): the process's, or a test's. */
-    final java.util.Map<String, String> env;
+    final Map<String, String> env;
 
-    Main(java.util.Map<String, String> env) {
+    Main(Map<String, String> env) {
         this.env = env;
     }
 
@@ -98,7 +102,7 @@ public final class Main {
     }
 
     /** The command line with an explicit environment, so tests never depend on (or touch) the user's setup. */
-    static CommandLine commandLine(java.util.Map<String, String> env) {
+    static CommandLine commandLine(Map<String, String> env) {
         return commandLine(env, new String[0]);
     }
 
@@ -107,7 +111,7 @@ public final class Main {
      * the first argument names none (no arguments, an option such as {@code --help}, {@code help}, or a typo, for
      * which picocli lists the commands or suggests the nearest one).
      */
-    static CommandLine commandLine(java.util.Map<String, String> env, String[] args) {
+    static CommandLine commandLine(Map<String, String> env, String[] args) {
         CommandLine cmd = new CommandLine(new Main(env));
         String first = args.length > 0 ? args[0] : "";
         if (SUBCOMMANDS.containsKey(first) && !first.equals("help")) {

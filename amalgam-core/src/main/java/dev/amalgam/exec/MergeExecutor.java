@@ -4,6 +4,7 @@ import dev.amalgam.error.AmalgamException;
 import dev.amalgam.error.InterruptedMergeException;
 import dev.amalgam.io.safetensors.SafetensorsWriter;
 import dev.amalgam.io.safetensors.TensorSpec;
+import dev.amalgam.kernel.Kernels;
 import dev.amalgam.output.OutputFolder;
 import dev.amalgam.output.ShardIndexWriter;
 import dev.amalgam.output.ShardLayout;
@@ -58,7 +59,7 @@ public final class MergeExecutor {
                            Consumer<String> warnings) {
         long heavy = plan.method().repaysCompiledKernels() ? HEAVY_PARAMETERS_MULTI_PASS : HEAVY_PARAMETERS;
         if (plan.parameterCount() >= heavy) {
-            dev.amalgam.kernel.Kernels.active().expectHeavyUse();
+            Kernels.active().expectHeavyUse();
         }
         ShardLayout layout = ShardLayout.of(plan.jobs(), opts.maxShardBytes());
         try (OutputFolder folder = OutputFolder.create(out, opts.force())) {

@@ -13,6 +13,7 @@ import dev.amalgam.merge.random.CounterRandom;
 import dev.amalgam.merge.sparsify.L1Rescale;
 import dev.amalgam.merge.sparsify.SignConsensus;
 import dev.amalgam.merge.sparsify.SparseMask;
+import dev.amalgam.merge.sparsify.Sparsification;
 import dev.amalgam.merge.sparsify.ValueSource;
 import java.util.ArrayList;
 import java.util.List;
@@ -74,7 +75,7 @@ public final class GeneralizedTaskArithmetic implements MergeMethod {
     /** Variants that sparsify or elect signs make several passes over each task vector; plain task arithmetic one. */
     @Override
     public boolean repaysCompiledKernels() {
-        return variant.signConsensus() || variant.sparsification() != dev.amalgam.merge.sparsify.Sparsification.NONE;
+        return variant.signConsensus() || variant.sparsification() != Sparsification.NONE;
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.amalgam.merge.sparsify;
 
+import dev.amalgam.kernel.Kernels;
+
 /**
  * The k elements of largest magnitude of a tensor, as found by {@link MagnitudeSelection}: an element survives
  * when its magnitude bits exceed {@code thresholdBits}, or equal them and its flat index is at most
@@ -69,6 +71,6 @@ public record TopK(long k, int thresholdBits, long lastTiedIndex) implements Spa
         }
         // keep ⟺ magnitude bits ≥ min, min in [1, 2³¹ − 1] here: a kernel, because the JIT does not vectorize the
         // float-to-bits reinterpretation of a plain loop (as such a loop this pass was 6.6% of a TIES merge)
-        dev.amalgam.kernel.Kernels.active().keepIfMagnitudeAtLeast(values, n, min);
+        Kernels.active().keepIfMagnitudeAtLeast(values, n, min);
     }
 }
