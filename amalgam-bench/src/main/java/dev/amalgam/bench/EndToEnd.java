@@ -96,6 +96,8 @@ public final class EndToEnd {
             }
         }
         long modelBytes = filesOf(models.resolve("model-0")).stream().mapToLong(EndToEnd::sizeOf).sum();
+        String checkStart = MachineCheck.summary();
+        System.out.printf("machine check: %s (compare runs only when these agree)%n", checkStart);
 
         // I/O floor, per input count: reads are timed per model so that a 2-input method gets a 2-input floor
         double[][] readTimes = new double[reps][modelCount];
@@ -183,7 +185,9 @@ public final class EndToEnd {
                     runs.get(0).wallSeconds(), runs.get(runs.size() - 1).wallSeconds()));
             deleteTree(out);
         }
+        String checkEnd = MachineCheck.summary();
         System.out.println();
+        System.out.printf("machine check: at the start %s; at the end %s%n", checkStart, checkEnd);
         System.out.printf("results (floor = the I/O floor for the method's inputs; GB/s = bytes read + written per"
                 + " wall second; load now %s):%n", loadAverage());
         rows.forEach(System.out::println);

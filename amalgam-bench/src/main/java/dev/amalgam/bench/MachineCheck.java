@@ -1,0 +1,88 @@
+package dev.amalgam.bench;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * Three fixed measurements of the machine, so that runs of the benchmark made while it was in different states can
+ * be told apart: single-threaded arithmetic, a scan of memory (decoding bf16 inputs is bound by memory bandwidth),
+ * and the first touch of newly allocated memory. The last is the one that moved on this project's 2-core VM: the
+ * guest hands freed pages back to the host (virtio free-page reporting), and a page touched for the first time
+ * afterwards costs the host a fault of its own. A merge touches fresh memory for its heap and for the output's
+ * page cache (about the output's size), so its wall time follows this figure: 1 GiB took 3.1-3.7 s to touch in
+ * one hour of a session and a linear merge of 3 x 1 GB then took 3.1-3.5 s, against 2.3 s earlier the same day,
+ * while the arithmetic and the memory scan stayed within 5%. Compare runs only when their checks agree.
+ */
+final class MachineCheck {
+    private static final int ITERATIONS = 200_000_000;
+
+    private MachineCheck() {
+    }
+
+    /** Milliseconds of the best of three runs of the loop (the first also compiles it). */
+    static double millis() {
+        double best = Double.MAX_VALUE;
+        long sink = 0;
+        for (int r = 0; r < 3; r++) {
+            long t0 = System.nanoTime();
+            sink += spin(ITERATIONS, r);
+            best = Math.min(best, (System.nanoTime() - t0) / 1e6);
+        }
+        if (sink == 42) {
+            System.out.print(""); // keeps the loop's result alive
+        }
+        return best;
+    }
+
+    /** GB/s of the best of three sums over a 256 MiB array (larger than any cache, so read from memory). */
+    static double memoryGbPerSecond() {
+        long[] a = new long[32 << 20];
+        java.util.Arrays.fill(a, 1L);
+        double best = 0;
+        long sink = 0;
+        for (int r = 0; r < 3; r++) {
+            long t0 = System.nanoTime();
+            long s = 0;
+            for (long v : a) {
+                s += v;
+            }
+            sink += s;
+            best = Math.max(best, 8.0 * a.length / (System.nanoTime() - t0));
+        }
+        if (sink == 42) {
+            System.out.print("");
+        }
+        return best;
+    }
+
+    /** Milliseconds to touch each page of 256 MiB of newly allocated native memory once. */
+    static double firstTouchMillis() {
+        long bytes = 256L << 20;
+        try (Arena arena = Arena.ofConfined()) {
+            long t0 = System.nanoTime();
+            MemorySegment m = arena.allocate(bytes, 4096);
+            for (long off = 0; off < bytes; off += 4096) {
+                m.set(ValueLayout.JAVA_BYTE, off, (byte) 1);
+            }
+            return (System.nanoTime() - t0) / 1e6;
+        }
+    }
+
+    /** The three checks, in one line. */
+    static String summary() {
+        return String.format("%.0f ms for a fixed single-threaded loop, %.1f GB/s reading memory, %.0f ms to touch"
+                + " 256 MiB of new memory", millis(), memoryGbPerSecond(), firstTouchMillis());
+    }
+
+    /** A xorshift sequence: a dependent chain of integer operations that no compiler can shorten. */
+    private static long spin(int n, long seed) {
+        long x = 0x9E3779B97F4A7C15L ^ seed;
+        for (int i = 0; i < n; i++) {
+            x ^= x << 13;
+            x ^= x >>> 7;
+            x ^= x << 17;
+        }
+        return x;
+    }
+}
