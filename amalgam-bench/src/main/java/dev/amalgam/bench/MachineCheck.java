@@ -7,12 +7,13 @@ import java.lang.foreign.ValueLayout;
 /**
  * Three fixed measurements of the machine, so that runs of the benchmark made while it was in different states can
  * be told apart: single-threaded arithmetic, a scan of memory (decoding bf16 inputs is bound by memory bandwidth),
- * and the first touch of newly allocated memory. The last is the one that moved on this project's 2-core VM: the
- * guest hands freed pages back to the host (virtio free-page reporting), and a page touched for the first time
- * afterwards costs the host a fault of its own. A merge touches fresh memory for its heap and for the output's
- * page cache (about the output's size), so its wall time follows this figure: 1 GiB took 3.1-3.7 s to touch in
- * one hour of a session and a linear merge of 3 x 1 GB then took 3.1-3.5 s, against 2.3 s earlier the same day,
- * while the arithmetic and the memory scan stayed within 5%. Compare runs only when their checks agree.
+ * and the first touch of newly allocated memory. On this project's 2-core VM a linear merge of 3 x 1 GB took 2.3 s
+ * at one time of day and 3.1-3.5 s an hour later, with nothing else running in the guest, while the arithmetic and
+ * the memory scan stayed within 5%. The first touch is the suspect: the guest hands freed pages back to the host
+ * (virtio free-page reporting), a page touched again afterwards costs a fault on the host too, and a merge touches
+ * new memory for its heap and for the output's page cache (about the output's size). 1 GiB took 3.1-3.7 s to
+ * touch while merges were slow; whether that accounts for all of the difference is not established. Compare runs
+ * only when their checks agree.
  */
 final class MachineCheck {
     private static final int ITERATIONS = 200_000_000;
