@@ -8,7 +8,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Comparator;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -133,57 +137,73 @@ public final class EndToEnd {
         List<String> rows = new ArrayList<>();
         rows.add(String.format("%-10s %9s %7s %12s %12s %8s %7s %11s %s", "method", "wall s", "floor", "peak RssAnon",
                 "VmHWM", "GB/s", "cpu s", "others' CPU", "(median of " + reps + "; range)"));
+        List<String> runnable = new ArrayList<>();
         for (String method : methods) {
             if (MethodRegistry.find(Recipes.methodName(method)).isEmpty()) {
-                String line = String.format("%-10s skipped: merge method '%s' is not registered in this build"
-                        + " (available: %s)", method, method, String.join(", ", MethodRegistry.names()));
-                System.out.println(line);
-                rows.add(line);
-                continue;
+                System.out.printf("%-10s skipped: merge method '%s' is not registered in this build (available: %s)%n",
+                        method, method, String.join(", ", MethodRegistry.names()));
+            } else {
+                Files.writeString(recipe(dir, method), Recipes.of(method, models));
+                runnable.add(method);
             }
-            int inputs = Recipes.inputCount(method);
-            double floor = floors[inputs];
-            Path recipe = dir.resolve(method + ".yml");
-            Files.writeString(recipe, Recipes.of(method, models));
-            Path out = dir.resolve("out-" + method);
-            // Each method starts from the page-cache state the floor was measured in. On the benchmark's VM a
-            // kernel thread (DAMON, action pageout) reclaims file pages left untouched for about a minute; they
-            // come back in small folios, and memory-mapped reads of them then ran at 2.4-4.5 GB/s per thread
-            // instead of 13, which made the last methods of a run pay for the time the first ones took.
+        }
+        // Rounds: each runs every method once, so that a stretch of time in which the shared host is slow (it
+        // moved merge times by up to half within an hour) lands on all methods alike rather than on whichever
+        // method's repetitions it happened to cover.
+        Map<String, List<ChildRun>> runs = new LinkedHashMap<>();
+        Set<String> failed = new HashSet<>();
+        for (int r = 0; r < reps; r++) {
+            // Each round starts from the page-cache state the floor was measured in. On the benchmark's VM a kernel
+            // thread (DAMON, action pageout) reclaims file pages left untouched for about a minute; they come back
+            // in small folios, and memory-mapped reads of them then ran at 2.4-4.5 GB/s per thread instead of 13.
             PageCache.settle(inputFiles);
             IoFloor.read(inputFiles, threads, sink);
-            List<ChildRun> runs = new ArrayList<>();
-            for (int r = 0; r < reps; r++) {
+            for (String method : runnable) {
+                if (failed.contains(method)) {
+                    continue;
+                }
+                Path out = dir.resolve("out-" + method);
                 deleteTree(out);
                 List<String> cmd = new ArrayList<>(List.of(javaBinary(), "@" + jvmArgs));
                 cmd.addAll(jvmOpts);
                 cmd.addAll(List.of("-cp", childClasspath, "dev.amalgam.cli.Main", "merge",
-                        recipe.toString(), out.toString(), "-j", Integer.toString(threads), "-v"));
+                        recipe(dir, method).toString(), out.toString(), "-j", Integer.toString(threads), "-v"));
                 Path log = dir.resolve(method + ".log");
                 ChildRun run = ChildRun.run(cmd, log);
+                deleteTree(out);
                 if (run.exitCode() != 0) {
                     System.out.println(method + ": amalgam merge failed with exit code " + run.exitCode() + "; see "
                             + log + ":\n" + tail(log));
-                    break;
+                    failed.add(method);
+                    continue;
                 }
-                runs.add(run);
+                runs.computeIfAbsent(method, m -> new ArrayList<>()).add(run);
                 System.out.printf("%s rep %d: %.2f s, cpu %.1f s, peak RssAnon %s, others' CPU %.1f s (%s)%n", method,
                         r + 1, run.wallSeconds(), run.cpuSecs(), mib(run.peakRssAnon()), run.otherCpuSecs(),
                         lastLine(log));
             }
-            if (runs.isEmpty()) {
+        }
+        for (String method : methods) {
+            if (!runnable.contains(method)) {
+                rows.add(String.format("%-10s skipped (not registered in this build)", method));
+                continue;
+            }
+            List<ChildRun> done = runs.getOrDefault(method, List.of());
+            if (done.isEmpty()) {
                 rows.add(String.format("%-10s failed", method));
                 continue;
             }
-            runs.sort(Comparator.comparingDouble(ChildRun::wallSeconds));
-            ChildRun med = runs.get(runs.size() / 2);
+            int inputs = Recipes.inputCount(method);
+            double floor = floors[inputs];
+            List<ChildRun> sorted = new ArrayList<>(done);
+            sorted.sort(Comparator.comparingDouble(ChildRun::wallSeconds));
+            ChildRun med = sorted.get(sorted.size() / 2);
             long bytes = (long) inputs * modelBytes + modelBytes;
             rows.add(String.format("%-10s %9.2f %6.2fx %12s %12s %8.2f %7.1f %10.1fs  (%.2f-%.2f s)", method,
                     med.wallSeconds(), med.wallSeconds() / floor,
-                    mib(runs.stream().mapToLong(ChildRun::peakRssAnon).max().orElse(0)),
+                    mib(sorted.stream().mapToLong(ChildRun::peakRssAnon).max().orElse(0)),
                     mib(med.vmHwm()), bytes / 1e9 / med.wallSeconds(), med.cpuSecs(), med.otherCpuSecs(),
-                    runs.get(0).wallSeconds(), runs.get(runs.size() - 1).wallSeconds()));
-            deleteTree(out);
+                    sorted.get(0).wallSeconds(), sorted.get(sorted.size() - 1).wallSeconds()));
         }
         String checkEnd = MachineCheck.summary();
         System.out.println();
@@ -194,6 +214,10 @@ public final class EndToEnd {
         if (!keep) {
             deleteTree(models);
         }
+    }
+
+    private static Path recipe(Path dir, String method) {
+        return dir.resolve(method + ".yml");
     }
 
     private interface RepValue {
