@@ -109,8 +109,7 @@ public final class EndToEnd {
         double[] writeTimes = new double[reps];
         long[] sink = new long[1];
         List<Path> inputFiles = allFiles(models, modelCount);
-        System.out.printf("page cache: inputs %s%n", PageCache.settle(inputFiles));
-        IoFloor.read(inputFiles, threads, sink); // and mapped once, as the floor's reads are
+        System.out.printf("page cache: inputs %s%n", settle(inputFiles, threads, sink));
         for (int r = 0; r < reps; r++) {
             double cpu0 = processCpuSeconds();
             for (int v = 0; v < modelCount; v++) {
@@ -137,28 +136,30 @@ public final class EndToEnd {
         List<String> rows = new ArrayList<>();
         rows.add(String.format("%-10s %9s %7s %12s %12s %8s %7s %11s %s", "method", "wall s", "floor", "peak RssAnon",
                 "VmHWM", "GB/s", "cpu s", "others' CPU", "(median of " + reps + "; range)"));
-        List<String> runnable = new ArrayList<>();
+        // the runs of each method the build has, in the order asked for
+        Map<String, List<ChildRun>> runs = new LinkedHashMap<>();
         for (String method : methods) {
             if (MethodRegistry.find(Recipes.methodName(method)).isEmpty()) {
                 System.out.printf("%-10s skipped: merge method '%s' is not registered in this build (available: %s)%n",
                         method, method, String.join(", ", MethodRegistry.names()));
             } else {
                 Files.writeString(recipe(dir, method), Recipes.of(method, models));
-                runnable.add(method);
+                runs.put(method, new ArrayList<>());
             }
         }
         // Rounds: each runs every method once, so that a stretch of time in which the shared host is slow (it
         // moved merge times by up to half within an hour) lands on all methods alike rather than on whichever
         // method's repetitions it happened to cover.
-        Map<String, List<ChildRun>> runs = new LinkedHashMap<>();
         Set<String> failed = new HashSet<>();
         for (int r = 0; r < reps; r++) {
-            // Each round starts from the page-cache state the floor was measured in. On the benchmark's VM a kernel
-            // thread (DAMON, action pageout) reclaims file pages left untouched for about a minute; they come back
-            // in small folios, and memory-mapped reads of them then ran at 2.4-4.5 GB/s per thread instead of 13.
-            PageCache.settle(inputFiles);
-            IoFloor.read(inputFiles, threads, sink);
-            for (String method : runnable) {
+            if (r > 0) {
+                // Each later round starts from the page-cache state the floor was measured in (the first follows
+                // the floor directly). On the benchmark's VM a kernel thread (DAMON, action pageout) reclaims file
+                // pages left untouched for about a minute; they come back in small folios, and memory-mapped reads
+                // of them then ran at 2.4-4.5 GB/s per thread instead of 13.
+                settle(inputFiles, threads, sink);
+            }
+            for (String method : runs.keySet()) {
                 if (failed.contains(method)) {
                     continue;
                 }
@@ -177,33 +178,32 @@ public final class EndToEnd {
                     failed.add(method);
                     continue;
                 }
-                runs.computeIfAbsent(method, m -> new ArrayList<>()).add(run);
+                runs.get(method).add(run);
                 System.out.printf("%s rep %d: %.2f s, cpu %.1f s, peak RssAnon %s, others' CPU %.1f s (%s)%n", method,
                         r + 1, run.wallSeconds(), run.cpuSecs(), mib(run.peakRssAnon()), run.otherCpuSecs(),
                         lastLine(log));
             }
         }
         for (String method : methods) {
-            if (!runnable.contains(method)) {
+            List<ChildRun> done = runs.get(method);
+            if (done == null) {
                 rows.add(String.format("%-10s skipped (not registered in this build)", method));
                 continue;
             }
-            List<ChildRun> done = runs.getOrDefault(method, List.of());
             if (done.isEmpty()) {
                 rows.add(String.format("%-10s failed", method));
                 continue;
             }
             int inputs = Recipes.inputCount(method);
             double floor = floors[inputs];
-            List<ChildRun> sorted = new ArrayList<>(done);
-            sorted.sort(Comparator.comparingDouble(ChildRun::wallSeconds));
-            ChildRun med = sorted.get(sorted.size() / 2);
+            done.sort(Comparator.comparingDouble(ChildRun::wallSeconds));
+            ChildRun med = done.get(done.size() / 2);
             long bytes = (long) inputs * modelBytes + modelBytes;
             rows.add(String.format("%-10s %9.2f %6.2fx %12s %12s %8.2f %7.1f %10.1fs  (%.2f-%.2f s)", method,
                     med.wallSeconds(), med.wallSeconds() / floor,
-                    mib(sorted.stream().mapToLong(ChildRun::peakRssAnon).max().orElse(0)),
+                    mib(done.stream().mapToLong(ChildRun::peakRssAnon).max().orElse(0)),
                     mib(med.vmHwm()), bytes / 1e9 / med.wallSeconds(), med.cpuSecs(), med.otherCpuSecs(),
-                    sorted.get(0).wallSeconds(), sorted.get(sorted.size() - 1).wallSeconds()));
+                    done.get(0).wallSeconds(), done.get(done.size() - 1).wallSeconds()));
         }
         String checkEnd = MachineCheck.summary();
         System.out.println();
@@ -214,6 +214,16 @@ public final class EndToEnd {
         if (!keep) {
             deleteTree(models);
         }
+    }
+
+    /**
+     * Puts the inputs into the page cache the known way ({@link PageCache}) and maps them once, as the floor's reads
+     * do; returns PageCache's note on what was done.
+     */
+    private static String settle(List<Path> inputFiles, int threads, long[] sink) throws Exception {
+        String note = PageCache.settle(inputFiles);
+        IoFloor.read(inputFiles, threads, sink);
+        return note;
     }
 
     private static Path recipe(Path dir, String method) {
