@@ -40,7 +40,7 @@ public final class MergeExecutor {
 
     /**
      * Parameters from which a merge by a multi-pass method ({@link MergeMethod#repaysCompiledKernels}) tells the
-     * kernels to use their vector code from the start ({@link dev.amalgam.kernel.Kernels#expectHeavyUse}): 2²⁷
+     * kernels to use their vector code as soon as it is compiled ({@link dev.amalgam.kernel.Kernels#expectHeavyUse}): 2²⁷
      * (134 M, a quarter-GB bf16 model), where each operation's scalar cost is well above the half CPU-second
      * compiling it takes. Small merges (tests, the examples) never start a compilation they cannot repay.
      */

@@ -34,8 +34,8 @@ public interface Kernels {
     /**
      * A hint that the rest of this run does enough work to repay compiling every operation it uses (a large
      * merge; sooner for a multi-pass method, see {@code MergeMethod#repaysCompiledKernels}). Kernels that switch
-     * to their fast path only once it has paid for itself then use it for every operation at once; the others
-     * ignore the hint. Never changes a result.
+     * to their fast path only once it has paid for itself then switch every operation as soon as its fast path
+     * is compiled; the others ignore the hint. Never changes a result.
      */
     default void expectHeavyUse() {
     }

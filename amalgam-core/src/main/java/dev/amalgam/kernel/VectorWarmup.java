@@ -13,7 +13,7 @@ import java.lang.foreign.MemorySegment;
 final class VectorWarmup {
     private static final int WARM = 256;
     private static final int PROBE = 4096;
-    private static final double COMPILED_NS_PER_ELEMENT = 4.0;
+    static final double COMPILED_NS_PER_ELEMENT = 4.0;
     /** Scratch float64 arrays for the wide operations: shared, as their values never matter (only compilation). */
     private static final double[] WIDE_ACC = new double[PROBE];
     private static final double[] WIDE_COEF = new double[PROBE];

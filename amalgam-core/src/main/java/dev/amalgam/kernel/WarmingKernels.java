@@ -43,8 +43,18 @@ final class WarmingKernels implements Kernels {
     private final AtomicLongArray scalarNanos = new AtomicLongArray(OPS.length);
     private final long warmAfterNanos;
     private final long conversionWarmAfterNanos;
-    /** Set by {@link #expectHeavyUse}: every operation runs its vector kernel from then on. */
+    /** Set by {@link #expectHeavyUse}: uncompiled operations try their vector kernels (see there). */
     private volatile boolean heavy;
+    /** {@link System#nanoTime} from which each operation may make its next vector trial. */
+    private final AtomicLongArray nextTrial = new AtomicLongArray(OPS.length);
+    /** The smallest call that can be a trial: enough elements for its time to tell compiled code from uncompiled. */
+    static final int TRIAL_ELEMENTS = 4096;
+    /**
+     * Time between two vector trials of one uncompiled operation. A trial on a 64 Ki-element chunk costs about
+     * 10 ms C1-compiled and 60 ms interpreted, so the trials of one operation take at most a few tens of percent of
+     * a worker while C2 works, and none once the kernel runs compiled.
+     */
+    static final long TRIAL_INTERVAL_NANOS = 50_000_000L;
     /** One low-priority daemon thread warms operations in the order a merge first asks for them. */
     private final ExecutorService warmer = Executors.newSingleThreadExecutor(r -> {
         Thread t = new Thread(r, "amalgam-kernel-warmup");
@@ -71,7 +81,7 @@ final class WarmingKernels implements Kernels {
      * scalar kernels and 4.2 with vector ones, so only about a fifth of the scalar time is extra cost, and the rule
      * asks for five times the arithmetic threshold. Encoding, whose scalar time is arithmetic, was tried under the
      * arithmetic threshold: it then warmed during a 3 x 1 GB slerp without paying back (2.73-3.24 s against
-     * 3.05-3.62 s), so it stays here; merges large enough to repay it get vector kernels from the start anyway
+     * 3.05-3.62 s), so it stays here; merges large enough to repay it get vector kernels once compiled anyway
      * ({@link #expectHeavyUse}).
      */
     static final long CONVERSION_WARM_AFTER_NANOS = 5 * WARM_AFTER_NANOS;
@@ -104,33 +114,58 @@ final class WarmingKernels implements Kernels {
         return state.get(op.ordinal()) != COLD;
     }
 
-    /** The kernels for {@code op}: vector once warm (or once told the work is heavy), scalar until then. */
-    private Kernels k(Op op) {
-        return heavy || state.get(op.ordinal()) == READY ? vector : scalar;
+    /**
+     * The kernels for a call of {@code op} on {@code n} elements: vector once warm; scalar until then, except that
+     * after the heavy-use hint an uncompiled operation tries its vector kernel on calls of at least
+     * {@link #TRIAL_ELEMENTS} elements, one trial every {@link #TRIAL_INTERVAL_NANOS} (see {@link #expectHeavyUse}).
+     */
+    private Kernels k(Op op, int n) {
+        int i = op.ordinal();
+        if (state.get(i) == READY) {
+            return vector;
+        }
+        if (!heavy || n < TRIAL_ELEMENTS) {
+            return scalar;
+        }
+        long now = System.nanoTime();
+        long next = nextTrial.get(i);
+        return now - next >= 0 && nextTrial.compareAndSet(i, next, now + TRIAL_INTERVAL_NANOS) ? vector : scalar;
     }
 
-    /** Runs {@code call} on the kernels for {@code op}; a scalar call is timed and charged to {@code op}. */
-    private void run(Op op, Consumer<Kernels> call) {
-        Kernels k = k(op);
-        if (k != scalar) {
+    /**
+     * Runs {@code call} (on {@code n} elements) on the kernels for {@code op}. A scalar call is timed and charged to
+     * {@code op}; a trial of an uncompiled vector kernel is timed, and one at compiled speed makes {@code op} warm.
+     */
+    private void run(Op op, int n, Consumer<Kernels> call) {
+        Kernels k = k(op, n);
+        if (k == vector && state.get(op.ordinal()) == READY) {
             call.accept(k);
             return;
         }
         long t0 = System.nanoTime();
         call.accept(k);
-        charge(op, t0);
+        settle(op, k, n, t0);
     }
 
     /** {@link #run} for the reductions, which return their sum. */
-    private double measure(Op op, ToDoubleFunction<Kernels> call) {
-        Kernels k = k(op);
-        if (k != scalar) {
+    private double measure(Op op, int n, ToDoubleFunction<Kernels> call) {
+        Kernels k = k(op, n);
+        if (k == vector && state.get(op.ordinal()) == READY) {
             return call.applyAsDouble(k);
         }
         long t0 = System.nanoTime();
         double r = call.applyAsDouble(k);
-        charge(op, t0);
+        settle(op, k, n, t0);
         return r;
+    }
+
+    /** Books a timed call that started at {@code t0}: a scalar one is charged, a vector trial may end the warm-up. */
+    private void settle(Op op, Kernels k, int n, long t0) {
+        if (k == scalar) {
+            charge(op, t0);
+        } else if (System.nanoTime() - t0 < VectorWarmup.COMPILED_NS_PER_ELEMENT * n) {
+            state.set(op.ordinal(), READY);
+        }
     }
 
     /** Charges a scalar call of {@code op} that started at {@code t0}; queues the warm-up once it has paid enough. */
@@ -159,7 +194,21 @@ final class WarmingKernels implements Kernels {
     }
 
     /**
-     * Switches every operation to its vector kernel now, compiled or not. The ski-rental rule guards against
+     * Lets every operation use its vector kernel as soon as the JIT's C2 has compiled it, found out by the
+     * workers' own calls: an uncompiled operation runs a timed trial of its vector kernel on one call every
+     * {@link #TRIAL_INTERVAL_NANOS} and its scalar twin on the others, and the first trial at compiled speed
+     * ({@link VectorWarmup#COMPILED_NS_PER_ELEMENT}) switches it for good. The trials' calls feed the profile and
+     * the counters C2 compiles from, so the kernel is compiled from real calls (64 Ki elements, the merge's own
+     * memory segments).
+     *
+     * <p>Why trials, not vector kernels from the start: until C2 has compiled a kernel it runs interpreted or as
+     * C1 code, and both run the Vector API's Java fallback, which allocates for every lane operation. On a
+     * 64 Ki-element chunk that is 10-60 ms and megabytes of garbage per call. When C2's queue was long, a worker
+     * ran a C1-compiled kernel for a second or more: JFR attributed 8.3 GB of allocation to
+     * {@code VectorKernels.sub} (tier 2) in one 3 x 1 GB DARE-TIES merge, G1 grew the heap to 2-3 GB (peak RssAnon
+     * 2.3 GiB against the 1.5 GiB bound) and the merge took 7-12 s instead of 4-5 s, in about one run in five.
+     *
+     * <p>The ski-rental rule guards against
      * paying for compilations a merge does not earn back, at up to twice the cost of the better choice; a method
      * that knows it is heavy skips the renting. Nor does it wait for the warm-up thread: that thread warms one
      * operation after another, and a TIES merge uses about ten, while the workers' own calls (64 Ki elements
@@ -171,6 +220,10 @@ final class WarmingKernels implements Kernels {
      */
     @Override
     public void expectHeavyUse() {
+        long now = System.nanoTime();
+        for (int i = 0; i < OPS.length; i++) {
+            nextTrial.set(i, now);
+        }
         heavy = true;
     }
 
@@ -197,7 +250,7 @@ final class WarmingKernels implements Kernels {
             scalar.toFloat(dt, src, byteOffset, dst, dstOff, n);
             return;
         }
-        run(op, kk -> kk.toFloat(dt, src, byteOffset, dst, dstOff, n));
+        run(op, n, kk -> kk.toFloat(dt, src, byteOffset, dst, dstOff, n));
     }
 
     @Override
@@ -207,213 +260,213 @@ final class WarmingKernels implements Kernels {
             scalar.fromFloat(dt, src, srcOff, n, dst, byteOffset);
             return;
         }
-        run(op, kk -> kk.fromFloat(dt, src, srcOff, n, dst, byteOffset));
+        run(op, n, kk -> kk.fromFloat(dt, src, srcOff, n, dst, byteOffset));
     }
 
     @Override
     public void scale(float[] out, float[] a, float s, int n) {
-        run(Op.SCALE, kk -> kk.scale(out, a, s, n));
+        run(Op.SCALE, n, kk -> kk.scale(out, a, s, n));
     }
 
     @Override
     public void divide(float[] out, float[] a, float d, int n) {
-        run(Op.DIVIDE, kk -> kk.divide(out, a, d, n));
+        run(Op.DIVIDE, n, kk -> kk.divide(out, a, d, n));
     }
 
     @Override
     public void quotient(float[] out, float[] a, float[] b, int n) {
-        run(Op.QUOTIENT, kk -> kk.quotient(out, a, b, n));
+        run(Op.QUOTIENT, n, kk -> kk.quotient(out, a, b, n));
     }
 
     @Override
     public void axpy(float[] acc, float[] x, float w, int n) {
-        run(Op.AXPY, kk -> kk.axpy(acc, x, w, n));
+        run(Op.AXPY, n, kk -> kk.axpy(acc, x, w, n));
     }
 
     @Override
     public void add(float[] out, float[] a, float[] b, int n) {
-        run(Op.ADD, kk -> kk.add(out, a, b, n));
+        run(Op.ADD, n, kk -> kk.add(out, a, b, n));
     }
 
     @Override
     public void sub(float[] out, float[] a, float[] b, int n) {
-        run(Op.SUB, kk -> kk.sub(out, a, b, n));
+        run(Op.SUB, n, kk -> kk.sub(out, a, b, n));
     }
 
     @Override
     public void mul(float[] out, float[] a, float[] b, int n) {
-        run(Op.MUL, kk -> kk.mul(out, a, b, n));
+        run(Op.MUL, n, kk -> kk.mul(out, a, b, n));
     }
 
     @Override
     public void lerp(float[] out, float[] a, float[] b, float t, int n) {
-        run(Op.LERP, kk -> kk.lerp(out, a, b, t, n));
+        run(Op.LERP, n, kk -> kk.lerp(out, a, b, t, n));
     }
 
     @Override
     public void blend(float[] out, float[] a, float wa, float[] b, float wb, int n) {
-        run(Op.BLEND, kk -> kk.blend(out, a, wa, b, wb, n));
+        run(Op.BLEND, n, kk -> kk.blend(out, a, wa, b, wb, n));
     }
 
     @Override
     public void nearSwap(float[] out, float[] a, float[] x, float t, int n) {
-        run(Op.NEAR_SWAP, kk -> kk.nearSwap(out, a, x, t, n));
+        run(Op.NEAR_SWAP, n, kk -> kk.nearSwap(out, a, x, t, n));
     }
 
     @Override
     public void weightedSum(float[] out, float[][] xs, float[] w, int count, int n) {
-        run(Op.WEIGHTED_SUM, kk -> kk.weightedSum(out, xs, w, count, n));
+        run(Op.WEIGHTED_SUM, n, kk -> kk.weightedSum(out, xs, w, count, n));
     }
 
     @Override
     public void agreeSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
-        run(Op.AGREE_SUM, kk -> kk.agreeSum(sum, wsum, total, x, w, n));
+        run(Op.AGREE_SUM, n, kk -> kk.agreeSum(sum, wsum, total, x, w, n));
     }
 
     @Override
     public void agreeScaledSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
-        run(Op.AGREE_SCALED_SUM, kk -> kk.agreeScaledSum(sum, wsum, total, x, w, n));
+        run(Op.AGREE_SCALED_SUM, n, kk -> kk.agreeScaledSum(sum, wsum, total, x, w, n));
     }
 
     @Override
     public void atLeast(float[] out, float[] a, float lo, int n) {
-        run(Op.AT_LEAST, kk -> kk.atLeast(out, a, lo, n));
+        run(Op.AT_LEAST, n, kk -> kk.atLeast(out, a, lo, n));
     }
 
     @Override
     public void orIfZero(float[] out, float[] a, float v, int n) {
-        run(Op.OR_IF_ZERO, kk -> kk.orIfZero(out, a, v, n));
+        run(Op.OR_IF_ZERO, n, kk -> kk.orIfZero(out, a, v, n));
     }
 
     @Override
     public void keepLargerMagnitude(float[] best, float[] bestAbs, float[] x, int n) {
-        run(Op.KEEP_LARGER_MAGNITUDE, kk -> kk.keepLargerMagnitude(best, bestAbs, x, n));
+        run(Op.KEEP_LARGER_MAGNITUDE, n, kk -> kk.keepLargerMagnitude(best, bestAbs, x, n));
     }
 
     @Override
     public void keepIfHashBelow(float[] values, int n, long key, long counter, long limit) {
-        run(Op.HASH_MASK, kk -> kk.keepIfHashBelow(values, n, key, counter, limit));
+        run(Op.HASH_MASK, n, kk -> kk.keepIfHashBelow(values, n, key, counter, limit));
     }
 
     @Override
     public void keepIfBitSet(float[] values, int n, long[] bits, long offset) {
-        run(Op.BIT_MASK, kk -> kk.keepIfBitSet(values, n, bits, offset));
+        run(Op.BIT_MASK, n, kk -> kk.keepIfBitSet(values, n, bits, offset));
     }
 
     @Override
     public void keepIfMagnitudeAtLeast(float[] values, int n, int minBits) {
-        run(Op.MAGNITUDE_MASK, kk -> kk.keepIfMagnitudeAtLeast(values, n, minBits));
+        run(Op.MAGNITUDE_MASK, n, kk -> kk.keepIfMagnitudeAtLeast(values, n, minBits));
     }
 
     @Override
     public int scanBucket(float[] values, int n, long offset, int bucket, long[] low, int[] where, char[] lowBits,
                           int next) {
         // through measure's double and back: exact for any int
-        return (int) measure(Op.SCAN_BUCKET, kk -> kk.scanBucket(values, n, offset, bucket, low, where, lowBits, next));
+        return (int) measure(Op.SCAN_BUCKET, n, kk -> kk.scanBucket(values, n, offset, bucket, low, where, lowBits, next));
     }
 
     @Override
     public void fuseAbove(float[] out, float[] a, float[] x, float k, float t, int off, int n) {
-        run(Op.FUSE_ABOVE, kk -> kk.fuseAbove(out, a, x, k, t, off, n));
+        run(Op.FUSE_ABOVE, n, kk -> kk.fuseAbove(out, a, x, k, t, off, n));
     }
 
     @Override
     public void abs(float[] out, float[] a, int n) {
-        run(Op.ABS, kk -> kk.abs(out, a, n));
+        run(Op.ABS, n, kk -> kk.abs(out, a, n));
     }
 
     @Override
     public void axpyWide(double[] acc, int off, float[] x, double k, int n) {
-        run(Op.AXPY_WIDE, kk -> kk.axpyWide(acc, off, x, k, n));
+        run(Op.AXPY_WIDE, n, kk -> kk.axpyWide(acc, off, x, k, n));
     }
 
     @Override
     public void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n) {
-        run(Op.FMA_WIDE, kk -> kk.fmaWide(acc, off, x, c, cOff, n));
+        run(Op.FMA_WIDE, n, kk -> kk.fmaWide(acc, off, x, c, cOff, n));
     }
 
     @Override
     public void decayWide(double[] acc, double d, float[] x, double w, int n) {
-        run(Op.DECAY_WIDE, kk -> kk.decayWide(acc, d, x, w, n));
+        run(Op.DECAY_WIDE, n, kk -> kk.decayWide(acc, d, x, w, n));
     }
 
     @Override
     public void narrowScaled(float[] out, double[] a, double s, int n) {
-        run(Op.NARROW_SCALED, kk -> kk.narrowScaled(out, a, s, n));
+        run(Op.NARROW_SCALED, n, kk -> kk.narrowScaled(out, a, s, n));
     }
 
     @Override
     public void axpyDiffWide(double[] acc, double w, float[] a, float[] b, int n) {
-        run(Op.AXPY_DIFF_WIDE, kk -> kk.axpyDiffWide(acc, w, a, b, n));
+        run(Op.AXPY_DIFF_WIDE, n, kk -> kk.axpyDiffWide(acc, w, a, b, n));
     }
 
     @Override
     public void narrowAxpy(float[] out, float[] b, double s, double[] d, int n) {
-        run(Op.NARROW_AXPY, kk -> kk.narrowAxpy(out, b, s, d, n));
+        run(Op.NARROW_AXPY, n, kk -> kk.narrowAxpy(out, b, s, d, n));
     }
 
     @Override
     public void widen(double[] out, float[] a, int n) {
-        run(Op.WIDEN, kk -> kk.widen(out, a, n));
+        run(Op.WIDEN, n, kk -> kk.widen(out, a, n));
     }
 
     @Override
     public void widenSub(double[] out, float[] a, float[] b, int n) {
-        run(Op.WIDEN_SUB, kk -> kk.widenSub(out, a, b, n));
+        run(Op.WIDEN_SUB, n, kk -> kk.widenSub(out, a, b, n));
     }
 
     @Override
     public void narrow(float[] out, double[] a, int n) {
-        run(Op.NARROW, kk -> kk.narrow(out, a, n));
+        run(Op.NARROW, n, kk -> kk.narrow(out, a, n));
     }
 
     @Override
     public void addIfAbove(double[] sum, double[] count, float[] x, float[] b, float eps, int n) {
-        run(Op.ADD_IF_ABOVE, kk -> kk.addIfAbove(sum, count, x, b, eps, n));
+        run(Op.ADD_IF_ABOVE, n, kk -> kk.addIfAbove(sum, count, x, b, eps, n));
     }
 
     @Override
     public void meanOrBase(float[] out, float[] b, double[] sum, double[] count, int n) {
-        run(Op.MEAN_OR_BASE, kk -> kk.meanOrBase(out, b, sum, count, n));
+        run(Op.MEAN_OR_BASE, n, kk -> kk.meanOrBase(out, b, sum, count, n));
     }
 
     @Override
     public void fisherStep(double[] num, double[] den, float[] x, float[] f, double c, double floor, int n) {
-        run(Op.FISHER_STEP, kk -> kk.fisherStep(num, den, x, f, c, floor, n));
+        run(Op.FISHER_STEP, n, kk -> kk.fisherStep(num, den, x, f, c, floor, n));
     }
 
     @Override
     public void narrowRatioOr(float[] out, double[] num, double[] den, double[] alt, double s, int n) {
-        run(Op.NARROW_RATIO_OR, kk -> kk.narrowRatioOr(out, num, den, alt, s, n));
+        run(Op.NARROW_RATIO_OR, n, kk -> kk.narrowRatioOr(out, num, den, alt, s, n));
     }
 
     @Override
     public void countActive(long[] counts, float[] x, float[] b, float eps, double[] c, int n) {
-        run(Op.COUNT_ACTIVE, kk -> kk.countActive(counts, x, b, eps, c, n));
+        run(Op.COUNT_ACTIVE, n, kk -> kk.countActive(counts, x, b, eps, c, n));
     }
 
     @Override
     public void ramPlusStep(double[] sum, double[] c, float[] x, float[] b, float eps, double lambda, int n) {
-        run(Op.RAM_PLUS_STEP, kk -> kk.ramPlusStep(sum, c, x, b, eps, lambda, n));
+        run(Op.RAM_PLUS_STEP, n, kk -> kk.ramPlusStep(sum, c, x, b, eps, lambda, n));
     }
 
     @Override
     public void narrowAddOrBase(float[] out, float[] b, double[] sum, double[] c, int n) {
-        run(Op.NARROW_ADD_OR_BASE, kk -> kk.narrowAddOrBase(out, b, sum, c, n));
+        run(Op.NARROW_ADD_OR_BASE, n, kk -> kk.narrowAddOrBase(out, b, sum, c, n));
     }
 
     @Override
     public double dot(float[] a, float[] b, int n) {
-        return measure(Op.DOT, kk -> kk.dot(a, b, n));
+        return measure(Op.DOT, n, kk -> kk.dot(a, b, n));
     }
 
     @Override
     public double sumSquares(float[] a, int n) {
-        return measure(Op.SUM_SQUARES, kk -> kk.sumSquares(a, n));
+        return measure(Op.SUM_SQUARES, n, kk -> kk.sumSquares(a, n));
     }
 
     @Override
     public double sumAbs(float[] a, int n) {
-        return measure(Op.SUM_ABS, kk -> kk.sumAbs(a, n));
+        return measure(Op.SUM_ABS, n, kk -> kk.sumAbs(a, n));
     }
 }

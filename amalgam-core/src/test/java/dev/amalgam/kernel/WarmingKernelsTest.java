@@ -75,7 +75,7 @@ class WarmingKernelsTest {
     }
 
     @Test
-    void aHeavyUseHintSwitchesEveryOperationToVectorWithTheSameResults() {
+    void aHeavyUseHintSwitchesOperationsToVectorOnceTheirTrialsRunCompiledWithTheSameResults() {
         WarmingKernels k = new WarmingKernels(new VectorKernels(), Long.MAX_VALUE, Long.MAX_VALUE);
         ScalarKernels ref = new ScalarKernels();
         int n = 1000 + 3;
@@ -92,10 +92,30 @@ class WarmingKernelsTest {
         assertThat(got).containsExactly(expected);
         assertThat(k.isQueued(WarmingKernels.Op.BLEND)).as("without the hint, under the threshold").isFalse();
         k.expectHeavyUse();
-        // from now on the vector kernels run (uncompiled at first), with the reference's bits
+        // a call too short to be a trial stays scalar; longer calls are trials now and then, with the same bits
         java.util.Arrays.fill(got, 0f);
         k.blend(got, a, 0.3f, b, 0.7f, n);
         assertThat(got).containsExactly(expected);
+        int big = WarmingKernels.TRIAL_ELEMENTS * 2 + 5;
+        float[] x = new float[big];
+        float[] y = new float[big];
+        for (int i = 0; i < big; i++) {
+            x[i] = (float) Math.cos(i) * 7;
+            y[i] = i * 1e-3f - 2;
+        }
+        float[] bigExpected = new float[big];
+        ref.mul(bigExpected, x, y, big);
+        float[] bigGot = new float[big];
+        long deadline = System.nanoTime() + 120_000_000_000L;
+        while (!k.isWarm(WarmingKernels.Op.MUL) && System.nanoTime() < deadline) {
+            java.util.Arrays.fill(bigGot, 0f);
+            k.mul(bigGot, x, y, big);
+            assertThat(bigGot).containsExactly(bigExpected);
+        }
+        assertThat(k.isWarm(WarmingKernels.Op.MUL)).as("a trial ran at compiled speed within two minutes").isTrue();
+        java.util.Arrays.fill(bigGot, 0f);
+        k.mul(bigGot, x, y, big);
+        assertThat(bigGot).as("the compiled vector kernel").containsExactly(bigExpected);
         byte[] bf16 = new byte[2 * n];
         for (int i = 0; i < n; i++) {
             short s = dev.amalgam.tensor.Conversions.floatToBf16(a[i]);
