@@ -203,10 +203,12 @@ final class WarmingKernels implements Kernels {
      *
      * <p>Why trials, not vector kernels from the start: until C2 has compiled a kernel it runs interpreted or as
      * C1 code, and both run the Vector API's Java fallback, which allocates for every lane operation. On a
-     * 64 Ki-element chunk that is 10-60 ms and megabytes of garbage per call. When C2's queue was long, a worker
-     * ran a C1-compiled kernel for a second or more: JFR attributed 8.3 GB of allocation to
-     * {@code VectorKernels.sub} (tier 2) in one 3 x 1 GB DARE-TIES merge, G1 grew the heap to 2-3 GB (peak RssAnon
-     * 2.3 GiB against the 1.5 GiB bound) and the merge took 7-12 s instead of 4-5 s, in about one run in five.
+     * 64 Ki-element chunk that is 10-60 ms and megabytes of garbage per call. When C2's queue was long, workers
+     * ran uncompiled kernels for a second or more (in one 3 x 1 GB DARE-TIES merge C1 compiled
+     * {@code VectorKernels.sub} 0.9 s before C2 did; in another, JFR attributed 8.3 GB of allocation to the Vector
+     * API fallback under {@code sub}). G1 then grew the heap to 2-3 GB (peak RssAnon 2.3 GiB against the 1.5 GiB
+     * bound) and the merge took 8-13 s instead of 4-6 s, in about one run in four. A kernel that C2 compiles again
+     * later, after it was found warm, is not watched: that case remains (one run in seventeen since).
      *
      * <p>The ski-rental rule guards against
      * paying for compilations a merge does not earn back, at up to twice the cost of the better choice; a method
