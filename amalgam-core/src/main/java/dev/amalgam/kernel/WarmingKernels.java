@@ -209,7 +209,7 @@ final class WarmingKernels implements Kernels {
      * API fallback under {@code sub}). G1 then grew the heap to 2-3 GB (peak RssAnon 2.3 GiB against the 1.5 GiB
      * bound) and the merge took 8-13 s instead of 4-6 s, in about one run in four. A kernel that C2 compiles again
      * later, after it was found warm, is not watched: that case remains (one DARE-TIES run in 24 with trials, four
-     * in 23 without; JFR put that one's 11 GB of allocation under the blend of {@code keepIfHashBelow}, in C2 code).
+     * in 31 without; JFR put that one's 11 GB of allocation under the blend of {@code keepIfHashBelow}, in C2 code).
      *
      * <p>The ski-rental rule guards against
      * paying for compilations a merge does not earn back, at up to twice the cost of the better choice; a method
