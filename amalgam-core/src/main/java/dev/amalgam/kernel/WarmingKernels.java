@@ -115,53 +115,51 @@ final class WarmingKernels implements Kernels {
     }
 
     /**
-     * The kernels for a call of {@code op} on {@code n} elements: vector once warm; scalar until then, except that
-     * after the heavy-use hint an uncompiled operation tries its vector kernel on calls of at least
-     * {@link #TRIAL_ELEMENTS} elements, one trial every {@link #TRIAL_INTERVAL_NANOS} (see {@link #expectHeavyUse}).
+     * Whether a call of a not yet warm {@code op} on {@code n} elements is a vector trial: only after the heavy-use
+     * hint, on calls of at least {@link #TRIAL_ELEMENTS} elements, one every {@link #TRIAL_INTERVAL_NANOS} per
+     * operation (see {@link #expectHeavyUse}).
      */
-    private Kernels k(Op op, int n) {
-        int i = op.ordinal();
-        if (state.get(i) == READY) {
-            return vector;
-        }
+    private boolean trialDue(Op op, int n) {
         if (!heavy || n < TRIAL_ELEMENTS) {
-            return scalar;
+            return false;
         }
+        int i = op.ordinal();
         long now = System.nanoTime();
         long next = nextTrial.get(i);
-        return now - next >= 0 && nextTrial.compareAndSet(i, next, now + TRIAL_INTERVAL_NANOS) ? vector : scalar;
+        return now - next >= 0 && nextTrial.compareAndSet(i, next, now + TRIAL_INTERVAL_NANOS);
     }
 
     /**
-     * Runs {@code call} (on {@code n} elements) on the kernels for {@code op}. A scalar call is timed and charged to
-     * {@code op}; a trial of an uncompiled vector kernel is timed, and one at compiled speed makes {@code op} warm.
+     * Runs {@code call} (on {@code n} elements) on the vector kernels once {@code op} is warm. Until then it runs on
+     * the scalar twin, timed and charged to {@code op}, or as a timed vector trial, which makes {@code op} warm when
+     * it ran at compiled speed.
      */
     private void run(Op op, int n, Consumer<Kernels> call) {
-        Kernels k = k(op, n);
-        if (k == vector && state.get(op.ordinal()) == READY) {
-            call.accept(k);
+        if (state.get(op.ordinal()) == READY) {
+            call.accept(vector);
             return;
         }
+        boolean trial = trialDue(op, n);
         long t0 = System.nanoTime();
-        call.accept(k);
-        settle(op, k, n, t0);
+        call.accept(trial ? vector : scalar);
+        settle(op, trial, n, t0);
     }
 
     /** {@link #run} for the reductions, which return their sum. */
     private double measure(Op op, int n, ToDoubleFunction<Kernels> call) {
-        Kernels k = k(op, n);
-        if (k == vector && state.get(op.ordinal()) == READY) {
-            return call.applyAsDouble(k);
+        if (state.get(op.ordinal()) == READY) {
+            return call.applyAsDouble(vector);
         }
+        boolean trial = trialDue(op, n);
         long t0 = System.nanoTime();
-        double r = call.applyAsDouble(k);
-        settle(op, k, n, t0);
+        double r = call.applyAsDouble(trial ? vector : scalar);
+        settle(op, trial, n, t0);
         return r;
     }
 
     /** Books a timed call that started at {@code t0}: a scalar one is charged, a vector trial may end the warm-up. */
-    private void settle(Op op, Kernels k, int n, long t0) {
-        if (k == scalar) {
+    private void settle(Op op, boolean trial, int n, long t0) {
+        if (!trial) {
             charge(op, t0);
         } else if (System.nanoTime() - t0 < VectorWarmup.COMPILED_NS_PER_ELEMENT * n) {
             state.set(op.ordinal(), READY);
