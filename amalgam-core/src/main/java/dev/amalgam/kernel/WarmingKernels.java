@@ -206,7 +206,7 @@ final class WarmingKernels implements Kernels {
      * {@code VectorKernels.sub} 0.9 s before C2 did; in another, JFR attributed 8.3 GB of allocation to the Vector
      * API fallback under {@code sub}). G1 then grew the heap to 2-3 GB (peak RssAnon 2.3 GiB against the 1.5 GiB
      * bound) and the merge took 8-13 s instead of 4-6 s, in about one run in four. A kernel that C2 compiles again
-     * later, after it was found warm, is not watched: that case remains (one DARE-TIES run in 44 with trials, four
+     * later, after it was found warm, is not watched: that case remains (two DARE-TIES runs in 64 with trials, four
      * in 31 without; JFR put that one's 11 GB of allocation under the blend of {@code keepIfHashBelow}, in C2 code).
      *
      * <p>The ski-rental rule guards against
