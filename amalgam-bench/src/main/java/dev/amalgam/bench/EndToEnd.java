@@ -2,6 +2,7 @@ package dev.amalgam.bench;
 
 import dev.amalgam.merge.MethodRegistry;
 import dev.amalgam.util.SizeParser;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +27,11 @@ import java.util.stream.Stream;
  * java @amalgam-cli/jvm.args \
  *      -cp amalgam-bench/target/benchmarks.jar dev.amalgam.bench.EndToEnd \
  *      --size 1GB --dir /tmp/amalgam-bench [--methods linear,ties,dare_ties,slerp] [--reps 3] [-j N] [--keep]
+ *      [--warm-runs 4]
  * </pre>
+ *
+ * <p>After the rounds, each method runs {@code --warm-runs} times in one JVM ({@link WarmRuns}): the later runs
+ * time the merge without the JVM's start-up and JIT warm-up, and the difference to a cold process is printed.
  */
 public final class EndToEnd {
     /** The JVM options file the {@code amalgam} launcher passes, so that the child runs as a user's does. */
@@ -47,6 +52,7 @@ public final class EndToEnd {
         Path dir = null;
         List<String> methods = DEFAULT_METHODS;
         int reps = 3;
+        int warmRuns = 4;
         int threads = Runtime.getRuntime().availableProcessors();
         boolean keep = false;
         List<String> jvmOpts = new ArrayList<>();
@@ -57,6 +63,7 @@ public final class EndToEnd {
                 case "--dir" -> dir = Path.of(args[++i]);
                 case "--methods" -> methods = Arrays.asList(args[++i].split(","));
                 case "--reps" -> reps = Integer.parseInt(args[++i]);
+                case "--warm-runs" -> warmRuns = Integer.parseInt(args[++i]);
                 case "-j", "--threads" -> threads = Integer.parseInt(args[++i]);
                 case "--keep" -> keep = true;
                 case "--jvm-opt" -> jvmOpts.add(args[++i]);
@@ -64,7 +71,8 @@ public final class EndToEnd {
                 default -> {
                     System.err.println("unknown option " + args[i] + "\noptions: --size 1GB --dir DIR --methods "
                             + String.join(",", DEFAULT_METHODS) + " --reps 3 -j N --keep --jvm-opt OPT"
-                            + " --amalgam-cp JAR (another build of amalgam to run, for A/B comparisons)");
+                            + " --amalgam-cp JAR (another build of amalgam to run, for A/B comparisons)"
+                            + " --warm-runs 4 (runs of each method in one JVM; 0 or 1 skips them)");
                     System.exit(2);
                 }
             }
@@ -78,10 +86,10 @@ public final class EndToEnd {
             System.err.println(LAUNCHER_JVM_ARGS + " not found: run the benchmark from the repository's root folder");
             System.exit(2);
         }
-        new EndToEnd(childClasspath, LAUNCHER_JVM_ARGS.toAbsolutePath()).run(size, dir.toAbsolutePath(), methods, reps, threads, keep, jvmOpts);
+        new EndToEnd(childClasspath, LAUNCHER_JVM_ARGS.toAbsolutePath()).run(size, dir.toAbsolutePath(), methods, reps, warmRuns, threads, keep, jvmOpts);
     }
 
-    private void run(long size, Path dir, List<String> methods, int reps, int threads, boolean keep,
+    private void run(long size, Path dir, List<String> methods, int reps, int warmRuns, int threads, boolean keep,
                      List<String> jvmOpts) throws Exception {
         LlamaShape shape = LlamaShape.forBytes(size);
         Path models = dir.resolve("models-" + shape.layers() + "L");
@@ -205,22 +213,85 @@ public final class EndToEnd {
                     mib(med.vmHwm()), bytes / 1e9 / med.wallSeconds(), med.cpuSecs(), med.otherCpuSecs(),
                     done.get(0).wallSeconds(), done.get(done.size() - 1).wallSeconds()));
         }
+        List<String> warm = warmRuns > 1 ? warmRows(runs, floors, inputFiles, dir, warmRuns, threads, jvmOpts)
+                : List.of();
         String checkEnd = MachineCheck.summary();
         System.out.println();
         System.out.printf("machine check: at the start %s; at the end %s%n", checkStart, checkEnd);
         System.out.printf("results (floor = the I/O floor for the method's inputs; GB/s = bytes read + written per"
                 + " wall second; load now %s):%n", loadAverage());
         rows.forEach(System.out::println);
+        if (!warm.isEmpty()) {
+            System.out.printf("%nthe same merges run %d times in one JVM (first = a cold process without the JVM's own"
+                    + " start; warm = median of the later runs, the merge alone; cold = the median wall above):%n",
+                    warmRuns);
+            warm.forEach(System.out::println);
+        }
         if (!keep) {
             deleteTree(models);
         }
     }
 
     /**
+     * Runs each method's merge {@code count} times in one child JVM ({@link WarmRuns}, the launcher's JVM options)
+     * and returns a table row per method: the first run, the median of the later (warm) runs and its ratio to the
+     * floor, the cold process's median wall time from the rounds, and the difference, which is what starting a new
+     * JVM for the merge costs (its own start, loading and initializing classes, the JIT compiling the hot code).
+     */
+    private List<String> warmRows(Map<String, List<ChildRun>> runs, double[] floors, List<Path> inputFiles, Path dir,
+                                  int count, int threads, List<String> jvmOpts) throws Exception {
+        List<String> rows = new ArrayList<>();
+        rows.add(String.format("%-10s %9s %9s %7s %9s %12s", "method", "first s", "warm s", "floor", "cold s",
+                "cold - warm"));
+        // WarmRuns lives in the benchmark's jar; another build of amalgam (--amalgam-cp) goes first on the path
+        String benchClasspath = System.getProperty("java.class.path");
+        String classpath = childClasspath.equals(benchClasspath) ? benchClasspath
+                : childClasspath + File.pathSeparator + benchClasspath;
+        String inputs = String.join(",", inputFiles.stream().map(Path::toString).toList());
+        for (var entry : runs.entrySet()) {
+            String method = entry.getKey();
+            List<ChildRun> cold = entry.getValue();
+            if (cold.isEmpty()) {
+                continue;
+            }
+            List<String> cmd = new ArrayList<>(List.of(javaBinary(), "@" + jvmArgs));
+            cmd.addAll(jvmOpts);
+            cmd.addAll(List.of("-cp", classpath, WarmRuns.class.getName(), Integer.toString(count),
+                    Integer.toString(threads), inputs, "merge", recipe(dir, method).toString(),
+                    dir.resolve("out-" + method).toString(), "-j", Integer.toString(threads), "-v"));
+            Path log = dir.resolve(method + "-warm.log");
+            ChildRun run = ChildRun.run(cmd, log);
+            double[] secs = warmSeconds(log);
+            if (run.exitCode() != 0 || secs == null) {
+                rows.add(String.format("%-10s failed; see %s", method, log));
+                continue;
+            }
+            double[] later = Arrays.copyOfRange(secs, 1, secs.length);
+            Arrays.sort(later);
+            double warm = later[later.length / 2];
+            double coldWall = cold.get(cold.size() / 2).wallSeconds(); // sorted by the results loop
+            rows.add(String.format("%-10s %9.2f %9.2f %6.2fx %9.2f %11.2fs", method, secs[0], warm,
+                    warm / floors[Recipes.inputCount(method)], coldWall, coldWall - warm));
+        }
+        return rows;
+    }
+
+    /** The seconds of each run from a {@link WarmRuns} log's result line, or null when it has none. */
+    private static double[] warmSeconds(Path log) throws IOException {
+        for (String line : Files.readAllLines(log)) {
+            if (line.startsWith(WarmRuns.RESULT_PREFIX)) {
+                return Arrays.stream(line.substring(WarmRuns.RESULT_PREFIX.length()).trim().split("\\s+"))
+                        .mapToDouble(Double::parseDouble).toArray();
+            }
+        }
+        return null;
+    }
+
+    /**
      * Puts the inputs into the page cache the known way ({@link PageCache}) and maps them once, as the floor's reads
      * do; returns PageCache's note on what was done.
      */
-    private static String settle(List<Path> inputFiles, int threads, long[] sink) throws Exception {
+    static String settle(List<Path> inputFiles, int threads, long[] sink) throws Exception {
         String note = PageCache.settle(inputFiles);
         IoFloor.read(inputFiles, threads, sink);
         return note;

@@ -20,6 +20,21 @@ import jdk.incubator.vector.VectorSpecies;
  * in the Vector API, so it is decoded and encoded with integer and float lane operations that reproduce the JDK's
  * round-to-nearest-even exactly (normals by bias arithmetic, subnormals by the "add 0.5f" alignment trick).
  * Every loop ends with a scalar tail written exactly like the reference.
+ *
+ * <p>Three rules keep C2 compiling each kernel with all its Vector API calls as intrinsics. Where a kernel broke
+ * one, C2 sometimes compiled it with some calls left to the API's Java fallbacks, which allocate for every lane
+ * operation: in about one 3 x 1 GB DARE-TIES merge in five, JFR found 5 GB of vector payload arrays allocated in
+ * {@code sumAbs}, and G1 grew the heap from 384 MB to 2-2.7 GB. The rules:
+ * <ul>
+ * <li>no vector is passed to or returned from another method: every expression stays in the kernel's body (the
+ *     allocations were seen in a widening helper, {@code hi}, and later in another, {@code widen4});</li>
+ * <li>no vector is live across a loop's back edge: constants are made inside the loop body (C2 hoists them) and
+ *     reductions keep their accumulators in an array between iterations. A loop that the JIT compiles while it
+ *     runs (on-stack replacement) receives such a vector from the interpreter as a plain object (the allocations
+ *     were also seen in {@code sumAbs}'s accumulators);</li>
+ * <li>each kernel is compiled on its own, never inlined into its caller ({@code amalgam-cli/jvm.args}).</li>
+ * </ul>
+ * With all three, 30 runs of that merge in a row kept the heap at 384 MB.
  */
 public final class VectorKernels implements Kernels {
     private static final VectorSpecies<Float> F = FloatVector.SPECIES_PREFERRED;
@@ -27,8 +42,12 @@ public final class VectorKernels implements Kernels {
     private static final VectorSpecies<Short> S =
             VectorSpecies.of(short.class, VectorShape.forBitSize(F.vectorBitSize() / 2));
     private static final int L = F.length();
-    /** Reductions: 8 floats widen into two 4-lane double vectors, the 8 partial sums of the reference. */
-    private static final VectorSpecies<Float> F8 = FloatVector.SPECIES_256;
+    /**
+     * Reductions: each step takes 8 floats as two 4-lane loads, each widened whole into a 4-lane double vector that
+     * adds into the 8 partial sums of the reference. (Widening the upper half of one 8-float vector instead,
+     * {@code convertShape(F2D, D4, 1)}, goes through a slice and a shuffle: a deeper chain of calls to intrinsify.)
+     */
+    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
     private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
     /** Random masks: one long lane per float lane, the floats in a vector of half the width. */
     private static final VectorSpecies<Long> LG = LongVector.SPECIES_PREFERRED;
@@ -240,12 +259,11 @@ public final class VectorKernels implements Kernels {
     @Override
     public void nearSwap(float[] out, float[] a, float[] x, float t, int n) {
         int i = 0;
-        FloatVector vt = FloatVector.broadcast(F, t);
         for (int bound = F.loopBound(n); i < bound; i += L) {
             FloatVector va = FloatVector.fromArray(F, a, i);
             FloatVector vx = FloatVector.fromArray(F, x, i);
             // lanewise MIN/MAX follow Math.min/max (NaN wins, -0 < +0), so the clamp matches the reference
-            FloatVector w = vt.div(va.sub(vx).abs().max(1e-6f)).min(1f).max(0f);
+            FloatVector w = FloatVector.broadcast(F, t).div(va.sub(vx).abs().max(1e-6f)).min(1f).max(0f);
             w.mul(vx).add(FloatVector.broadcast(F, 1f).sub(w).mul(va)).intoArray(out, i);
         }
         for (; i < n; i++) {
@@ -257,29 +275,47 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void weightedSum(float[] out, float[][] xs, float[] w, int count, int n) {
+        // one pass per input, accumulating in out, as the reference does: a running sum held in a vector across
+        // the loop over inputs would be live across that loop's back edge (see the class comment)
+        for (int k = 1; k < count; k++) {
+            if (xs[k] == out) {
+                REF.weightedSum(out, xs, w, count, n); // a later input is overwritten by the first pass
+                return;
+            }
+        }
+        if (count == 0) {
+            java.util.Arrays.fill(out, 0, n, 0f);
+            return;
+        }
+        float[] x0 = xs[0];
+        float w0 = w[0];
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += L) {
-            FloatVector acc = FloatVector.zero(F);
-            for (int k = 0; k < count; k++) {
-                acc = acc.add(FloatVector.fromArray(F, xs[k], i).mul(w[k]));
-            }
-            acc.intoArray(out, i);
+            // 0 + (-0) is +0, as the reference's accumulator starting at 0 gives
+            FloatVector.zero(F).add(FloatVector.fromArray(F, x0, i).mul(w0)).intoArray(out, i);
         }
         for (; i < n; i++) {
-            float acc = 0f;
-            for (int k = 0; k < count; k++) {
-                acc = acc + w[k] * xs[k][i];
+            out[i] = 0f + w0 * x0[i];
+        }
+        for (int k = 1; k < count; k++) {
+            float[] x = xs[k];
+            float wk = w[k];
+            i = 0;
+            for (int bound = F.loopBound(n); i < bound; i += L) {
+                FloatVector.fromArray(F, out, i).add(FloatVector.fromArray(F, x, i).mul(wk)).intoArray(out, i);
             }
-            out[i] = acc;
+            for (; i < n; i++) {
+                out[i] = out[i] + wk * x[i];
+            }
         }
     }
 
     @Override
     public void agreeSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
-        FloatVector zero = FloatVector.zero(F);
-        FloatVector vw = FloatVector.broadcast(F, w);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector zero = FloatVector.zero(F);
+            FloatVector vw = FloatVector.broadcast(F, w);
             FloatVector v = FloatVector.fromArray(F, x, i);
             // NaN compares false everywhere, as in the scalar twin: a NaN total counts as negative
             VectorMask<Float> positive = FloatVector.fromArray(F, total, i).compare(VectorOperators.GE, 0f);
@@ -298,10 +334,10 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void agreeScaledSum(float[] sum, float[] wsum, float[] total, float[] x, float w, int n) {
-        FloatVector zero = FloatVector.zero(F);
-        FloatVector vw = FloatVector.broadcast(F, w);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += L) {
+            FloatVector zero = FloatVector.zero(F);
+            FloatVector vw = FloatVector.broadcast(F, w);
             FloatVector v = FloatVector.fromArray(F, x, i);
             VectorMask<Float> positive = FloatVector.fromArray(F, total, i).compare(VectorOperators.GE, 0f);
             VectorMask<Float> agree = v.compare(VectorOperators.GT, 0f).and(positive)
@@ -366,16 +402,14 @@ public final class VectorKernels implements Kernels {
     @Override
     public void keepIfHashBelow(float[] values, int n, long key, long counter, long limit) {
         int lanes = LG.length();
-        LongVector iota = LongVector.zero(LG).addIndex(1);
-        FloatVector zero = FloatVector.zero(FH);
         int i = 0;
         for (int bound = LG.loopBound(n); i < bound; i += lanes) {
-            LongVector z = iota.add(counter + i + 1).mul(0x9E3779B97F4A7C15L).add(key);
+            LongVector z = LongVector.zero(LG).addIndex(1).add(counter + i + 1).mul(0x9E3779B97F4A7C15L).add(key);
             z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 30)).mul(0xBF58476D1CE4E5B9L);
             z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 27)).mul(0x94D049BB133111EBL);
             z = z.lanewise(VectorOperators.XOR, z.lanewise(VectorOperators.LSHR, 31));
             VectorMask<Float> drop = z.lanewise(VectorOperators.LSHR, 11).compare(VectorOperators.GE, limit).cast(FH);
-            FloatVector.fromArray(FH, values, i).blend(zero, drop).intoArray(values, i);
+            FloatVector.fromArray(FH, values, i).blend(FloatVector.zero(FH), drop).intoArray(values, i);
         }
         for (; i < n; i++) {
             long z = key + 0x9E3779B97F4A7C15L * (counter + i + 1);
@@ -388,7 +422,6 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void keepIfBitSet(float[] values, int n, long[] bits, long offset) {
-        FloatVector zero = FloatVector.zero(F);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += L) {
             // the L bits of this vector, which may straddle two words (L <= 64, so at most two)
@@ -400,7 +433,7 @@ public final class VectorKernels implements Kernels {
                 word |= bits[w + 1] << (64 - s);
             }
             VectorMask<Float> keep = VectorMask.fromLong(F, word);
-            zero.blend(FloatVector.fromArray(F, values, i), keep).intoArray(values, i);
+            FloatVector.zero(F).blend(FloatVector.fromArray(F, values, i), keep).intoArray(values, i);
         }
         for (; i < n; i++) {
             long j = offset + i;
@@ -410,12 +443,11 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public void keepIfMagnitudeAtLeast(float[] values, int n, int minBits) {
-        FloatVector zero = FloatVector.zero(F);
         int i = 0;
         for (int bound = F.loopBound(n); i < bound; i += L) {
             FloatVector v = FloatVector.fromArray(F, values, i);
             VectorMask<Integer> keep = v.reinterpretAsInts().and(0x7FFF_FFFF).compare(VectorOperators.GE, minBits);
-            zero.blend(v, keep.cast(F)).intoArray(values, i);
+            FloatVector.zero(F).blend(v, keep.cast(F)).intoArray(values, i);
         }
         for (; i < n; i++) {
             values[i] = (Float.floatToRawIntBits(values[i]) & 0x7FFF_FFFF) >= minBits ? values[i] : 0f;
@@ -481,7 +513,8 @@ public final class VectorKernels implements Kernels {
     public void axpyWide(double[] acc, int off, float[] x, double k, int n) {
         int i = 0;
         for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
-            DoubleVector vx = wide(FloatVector.fromArray(FH, x, off + i));
+            DoubleVector vx = (DoubleVector) FloatVector.fromArray(FH, x, off + i)
+                    .convertShape(VectorOperators.F2D, DW, 0);
             DoubleVector.fromArray(DW, acc, off + i).add(vx.mul(k)).intoArray(acc, off + i);
         }
         for (; i < n; i++) {
@@ -493,7 +526,8 @@ public final class VectorKernels implements Kernels {
     public void fmaWide(double[] acc, int off, float[] x, double[] c, int cOff, int n) {
         int i = 0;
         for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
-            DoubleVector vx = wide(FloatVector.fromArray(FH, x, off + i));
+            DoubleVector vx = (DoubleVector) FloatVector.fromArray(FH, x, off + i)
+                    .convertShape(VectorOperators.F2D, DW, 0);
             DoubleVector vc = DoubleVector.fromArray(DW, c, cOff + i);
             DoubleVector.fromArray(DW, acc, off + i).add(vc.mul(vx)).intoArray(acc, off + i);
         }
@@ -506,7 +540,7 @@ public final class VectorKernels implements Kernels {
     public void decayWide(double[] acc, double d, float[] x, double w, int n) {
         int i = 0;
         for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
-            DoubleVector vx = wide(FloatVector.fromArray(FH, x, i));
+            DoubleVector vx = (DoubleVector) FloatVector.fromArray(FH, x, i).convertShape(VectorOperators.F2D, DW, 0);
             DoubleVector.fromArray(DW, acc, i).mul(d).add(vx.mul(w)).intoArray(acc, i);
         }
         for (; i < n; i++) {
@@ -530,7 +564,9 @@ public final class VectorKernels implements Kernels {
     public void axpyDiffWide(double[] acc, double w, float[] a, float[] b, int n) {
         int i = 0;
         for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
-            DoubleVector diff = wide(FloatVector.fromArray(FH, a, i)).sub(wide(FloatVector.fromArray(FH, b, i)));
+            DoubleVector va = (DoubleVector) FloatVector.fromArray(FH, a, i).convertShape(VectorOperators.F2D, DW, 0);
+            DoubleVector vb = (DoubleVector) FloatVector.fromArray(FH, b, i).convertShape(VectorOperators.F2D, DW, 0);
+            DoubleVector diff = va.sub(vb);
             DoubleVector.fromArray(DW, acc, i).add(diff.mul(w)).intoArray(acc, i);
         }
         for (; i < n; i++) {
@@ -542,7 +578,8 @@ public final class VectorKernels implements Kernels {
     public void narrowAxpy(float[] out, float[] b, double s, double[] d, int n) {
         int i = 0;
         for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
-            DoubleVector m = wide(FloatVector.fromArray(FH, b, i)).add(DoubleVector.fromArray(DW, d, i).mul(s));
+            DoubleVector vb = (DoubleVector) FloatVector.fromArray(FH, b, i).convertShape(VectorOperators.F2D, DW, 0);
+            DoubleVector m = vb.add(DoubleVector.fromArray(DW, d, i).mul(s));
             ((FloatVector) m.convertShape(VectorOperators.D2F, FH, 0)).intoArray(out, i);
         }
         for (; i < n; i++) {
@@ -554,7 +591,7 @@ public final class VectorKernels implements Kernels {
     public void widen(double[] out, float[] a, int n) {
         int i = 0;
         for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
-            wide(FloatVector.fromArray(FH, a, i)).intoArray(out, i);
+            ((DoubleVector) FloatVector.fromArray(FH, a, i).convertShape(VectorOperators.F2D, DW, 0)).intoArray(out, i);
         }
         for (; i < n; i++) {
             out[i] = a[i];
@@ -565,7 +602,9 @@ public final class VectorKernels implements Kernels {
     public void widenSub(double[] out, float[] a, float[] b, int n) {
         int i = 0;
         for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
-            wide(FloatVector.fromArray(FH, a, i)).sub(wide(FloatVector.fromArray(FH, b, i))).intoArray(out, i);
+            DoubleVector va = (DoubleVector) FloatVector.fromArray(FH, a, i).convertShape(VectorOperators.F2D, DW, 0);
+            DoubleVector vb = (DoubleVector) FloatVector.fromArray(FH, b, i).convertShape(VectorOperators.F2D, DW, 0);
+            va.sub(vb).intoArray(out, i);
         }
         for (; i < n; i++) {
             out[i] = (double) a[i] - (double) b[i];
@@ -591,7 +630,7 @@ public final class VectorKernels implements Kernels {
             // the mask in double lanes: the float comparison is false for NaN, as in the reference
             VectorMask<Double> on = d.abs().compare(VectorOperators.GT, eps).cast(DW);
             DoubleVector s = DoubleVector.fromArray(DW, sum, i);
-            s.blend(s.add(wide(d)), on).intoArray(sum, i);
+            s.blend(s.add((DoubleVector) d.convertShape(VectorOperators.F2D, DW, 0)), on).intoArray(sum, i);
             DoubleVector c = DoubleVector.fromArray(DW, count, i);
             c.blend(c.add(1.0), on).intoArray(count, i);
         }
@@ -610,7 +649,8 @@ public final class VectorKernels implements Kernels {
         for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
             FloatVector vb = FloatVector.fromArray(FH, b, i);
             DoubleVector c = DoubleVector.fromArray(DW, count, i);
-            DoubleVector m = wide(vb).add(DoubleVector.fromArray(DW, sum, i).div(c));
+            DoubleVector wb = (DoubleVector) vb.convertShape(VectorOperators.F2D, DW, 0);
+            DoubleVector m = wb.add(DoubleVector.fromArray(DW, sum, i).div(c));
             FloatVector r = (FloatVector) m.convertShape(VectorOperators.D2F, FH, 0);
             vb.blend(r, c.compare(VectorOperators.NE, 0.0).cast(FH)).intoArray(out, i);
         }
@@ -624,8 +664,9 @@ public final class VectorKernels implements Kernels {
         int i = 0;
         for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
             // DoubleVector.max is Math.max lane-wise, so a NaN Fisher value stays NaN as in the scalar twin
-            DoubleVector w = wide(FloatVector.fromArray(FH, f, i)).max(floor).mul(c);
-            DoubleVector vx = wide(FloatVector.fromArray(FH, x, i));
+            DoubleVector vf = (DoubleVector) FloatVector.fromArray(FH, f, i).convertShape(VectorOperators.F2D, DW, 0);
+            DoubleVector w = vf.max(floor).mul(c);
+            DoubleVector vx = (DoubleVector) FloatVector.fromArray(FH, x, i).convertShape(VectorOperators.F2D, DW, 0);
             DoubleVector.fromArray(DW, num, i).add(w.mul(vx)).intoArray(num, i);
             DoubleVector.fromArray(DW, den, i).add(w).intoArray(den, i);
         }
@@ -683,7 +724,7 @@ public final class VectorKernels implements Kernels {
         for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
             FloatVector d = FloatVector.fromArray(FH, x, i).sub(FloatVector.fromArray(FH, b, i));
             VectorMask<Double> on = d.abs().compare(VectorOperators.GT, eps).cast(DW);
-            DoubleVector wd = wide(d);
+            DoubleVector wd = (DoubleVector) d.convertShape(VectorOperators.F2D, DW, 0);
             DoubleVector vc = DoubleVector.fromArray(DW, c, i);
             // both branches are computed; the blend picks the one the scalar twin takes
             DoubleVector term = wd.div(vc).blend(wd.mul(lambda), vc.compare(VectorOperators.EQ, 1.0));
@@ -703,7 +744,8 @@ public final class VectorKernels implements Kernels {
         int i = 0;
         for (int bound = DW.loopBound(n); i < bound; i += DW.length()) {
             FloatVector vb = FloatVector.fromArray(FH, b, i);
-            DoubleVector m = wide(vb).add(DoubleVector.fromArray(DW, sum, i));
+            DoubleVector wb = (DoubleVector) vb.convertShape(VectorOperators.F2D, DW, 0);
+            DoubleVector m = wb.add(DoubleVector.fromArray(DW, sum, i));
             FloatVector r = (FloatVector) m.convertShape(VectorOperators.D2F, FH, 0);
             VectorMask<Double> changed = DoubleVector.fromArray(DW, c, i).compare(VectorOperators.NE, 0.0);
             vb.blend(r, changed.cast(FH)).intoArray(out, i);
@@ -715,16 +757,19 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public double dot(float[] a, float[] b, int n) {
-        DoubleVector acc0 = DoubleVector.zero(D4);
-        DoubleVector acc1 = DoubleVector.zero(D4);
+        double[] p = new double[ScalarKernels.PARTIALS];
         int i = 0;
-        for (int bound = F8.loopBound(n); i < bound; i += 8) {
-            FloatVector va = FloatVector.fromArray(F8, a, i);
-            FloatVector vb = FloatVector.fromArray(F8, b, i);
-            acc0 = acc0.add(lo(va).mul(lo(vb)));
-            acc1 = acc1.add(hi(va).mul(hi(vb)));
+        for (int bound = n & ~7; i < bound; i += 8) {
+            // p[0..3] and p[4..7] accumulate elements 0-3 and 4-7 of every 8, in order, as the reference's p[i % 8]
+            DoubleVector a0 = (DoubleVector) FloatVector.fromArray(F4, a, i).convertShape(VectorOperators.F2D, D4, 0);
+            DoubleVector a1 = (DoubleVector) FloatVector.fromArray(F4, a, i + 4)
+                    .convertShape(VectorOperators.F2D, D4, 0);
+            DoubleVector b0 = (DoubleVector) FloatVector.fromArray(F4, b, i).convertShape(VectorOperators.F2D, D4, 0);
+            DoubleVector b1 = (DoubleVector) FloatVector.fromArray(F4, b, i + 4)
+                    .convertShape(VectorOperators.F2D, D4, 0);
+            DoubleVector.fromArray(D4, p, 0).add(a0.mul(b0)).intoArray(p, 0);
+            DoubleVector.fromArray(D4, p, 4).add(a1.mul(b1)).intoArray(p, 4);
         }
-        double[] p = partials(acc0, acc1);
         for (; i < n; i++) {
             p[i % ScalarKernels.PARTIALS] += (double) a[i] * b[i];
         }
@@ -733,17 +778,15 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public double sumSquares(float[] a, int n) {
-        DoubleVector acc0 = DoubleVector.zero(D4);
-        DoubleVector acc1 = DoubleVector.zero(D4);
+        double[] p = new double[ScalarKernels.PARTIALS];
         int i = 0;
-        for (int bound = F8.loopBound(n); i < bound; i += 8) {
-            FloatVector va = FloatVector.fromArray(F8, a, i);
-            DoubleVector l = lo(va);
-            DoubleVector h = hi(va);
-            acc0 = acc0.add(l.mul(l));
-            acc1 = acc1.add(h.mul(h));
+        for (int bound = n & ~7; i < bound; i += 8) {
+            DoubleVector a0 = (DoubleVector) FloatVector.fromArray(F4, a, i).convertShape(VectorOperators.F2D, D4, 0);
+            DoubleVector a1 = (DoubleVector) FloatVector.fromArray(F4, a, i + 4)
+                    .convertShape(VectorOperators.F2D, D4, 0);
+            DoubleVector.fromArray(D4, p, 0).add(a0.mul(a0)).intoArray(p, 0);
+            DoubleVector.fromArray(D4, p, 4).add(a1.mul(a1)).intoArray(p, 4);
         }
-        double[] p = partials(acc0, acc1);
         for (; i < n; i++) {
             p[i % ScalarKernels.PARTIALS] += (double) a[i] * a[i];
         }
@@ -752,37 +795,18 @@ public final class VectorKernels implements Kernels {
 
     @Override
     public double sumAbs(float[] a, int n) {
-        DoubleVector acc0 = DoubleVector.zero(D4);
-        DoubleVector acc1 = DoubleVector.zero(D4);
+        double[] p = new double[ScalarKernels.PARTIALS];
         int i = 0;
-        for (int bound = F8.loopBound(n); i < bound; i += 8) {
-            FloatVector va = FloatVector.fromArray(F8, a, i);
-            acc0 = acc0.add(lo(va).abs());
-            acc1 = acc1.add(hi(va).abs());
+        for (int bound = n & ~7; i < bound; i += 8) {
+            DoubleVector a0 = (DoubleVector) FloatVector.fromArray(F4, a, i).convertShape(VectorOperators.F2D, D4, 0);
+            DoubleVector a1 = (DoubleVector) FloatVector.fromArray(F4, a, i + 4)
+                    .convertShape(VectorOperators.F2D, D4, 0);
+            DoubleVector.fromArray(D4, p, 0).add(a0.abs()).intoArray(p, 0);
+            DoubleVector.fromArray(D4, p, 4).add(a1.abs()).intoArray(p, 4);
         }
-        double[] p = partials(acc0, acc1);
         for (; i < n; i++) {
             p[i % ScalarKernels.PARTIALS] += Math.abs((double) a[i]);
         }
         return ScalarKernels.fold(p);
-    }
-
-    private static DoubleVector wide(FloatVector half) {
-        return (DoubleVector) half.convertShape(VectorOperators.F2D, DW, 0);
-    }
-
-    private static DoubleVector lo(FloatVector v) {
-        return (DoubleVector) v.convertShape(VectorOperators.F2D, D4, 0);
-    }
-
-    private static DoubleVector hi(FloatVector v) {
-        return (DoubleVector) v.convertShape(VectorOperators.F2D, D4, 1);
-    }
-
-    private static double[] partials(DoubleVector acc0, DoubleVector acc1) {
-        double[] p = new double[ScalarKernels.PARTIALS];
-        acc0.intoArray(p, 0);
-        acc1.intoArray(p, 4);
-        return p;
     }
 }

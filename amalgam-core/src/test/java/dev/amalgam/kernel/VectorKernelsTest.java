@@ -186,6 +186,40 @@ class VectorKernelsTest {
         }
     }
 
+    /**
+     * The vector weighted sum runs one pass per input into {@code out}, so the cases where that could differ from
+     * the reference's per-element sum: {@code out} being the first input or a later one, no inputs, one input, and
+     * negative zeros (0 + (-0) is +0, as an accumulator that starts at 0 gives).
+     */
+    @ParameterizedTest
+    @MethodSource("lengths")
+    void weightedSumMatchesWhenOutputIsAnInput(int n) {
+        float[] w = {0.2f, -0.3f, 0.5f};
+        for (int alias = -1; alias < 3; alias++) {
+            float[][] outs = new float[2][];
+            int j = 0;
+            for (Kernels k : new Kernels[]{SCALAR, VECTOR}) {
+                float[][] xs = {values(n, 7 + n), values(n, 8 + n), values(n, 9 + n)};
+                float[] out = alias < 0 ? new float[n] : xs[alias];
+                k.weightedSum(out, xs, w, 3, n);
+                outs[j++] = out;
+            }
+            assertSameBits(outs[0], outs[1], "weightedSum into input " + alias + " n=" + n, true);
+        }
+        float[] negZeros = new float[n];
+        Arrays.fill(negZeros, -0f);
+        for (int count = 0; count <= 2; count++) {
+            float[] s = values(n, 10 + n);
+            float[] v = s.clone();
+            SCALAR.weightedSum(s, new float[][]{negZeros, negZeros}, new float[]{1f, 1f}, count, n);
+            VECTOR.weightedSum(v, new float[][]{negZeros, negZeros}, new float[]{1f, 1f}, count, n);
+            assertSameBits(s, v, "weightedSum of -0 with " + count + " input(s) n=" + n, false);
+            for (float f : v) {
+                assertThat(Float.floatToRawIntBits(f)).as("+0, not -0").isZero();
+            }
+        }
+    }
+
     @ParameterizedTest
     @MethodSource("lengths")
     void tiesAgreementSumMatches(int n) {
