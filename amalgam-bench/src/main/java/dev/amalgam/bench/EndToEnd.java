@@ -86,7 +86,8 @@ public final class EndToEnd {
             System.err.println(LAUNCHER_JVM_ARGS + " not found: run the benchmark from the repository's root folder");
             System.exit(2);
         }
-        new EndToEnd(childClasspath, LAUNCHER_JVM_ARGS.toAbsolutePath()).run(size, dir.toAbsolutePath(), methods, reps, warmRuns, threads, keep, jvmOpts);
+        new EndToEnd(childClasspath, LAUNCHER_JVM_ARGS.toAbsolutePath())
+                .run(size, dir.toAbsolutePath(), methods, reps, warmRuns, threads, keep, jvmOpts);
     }
 
     private void run(long size, Path dir, List<String> methods, int reps, int warmRuns, int threads, boolean keep,
