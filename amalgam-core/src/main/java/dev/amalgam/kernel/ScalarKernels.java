@@ -148,14 +148,7 @@ public final class ScalarKernels implements Kernels {
      */
     @Override
     public void weightedSum(float[] out, float[][] xs, float[] w, int count, int n) {
-        for (int k = 1; k < count; k++) {
-            if (xs[k] == out) {
-                weightedSumPerElement(out, xs, w, count, n);
-                return;
-            }
-        }
-        if (count == 0) {
-            java.util.Arrays.fill(out, 0, n, 0f);
+        if (weightedSumSpecialCase(out, xs, w, count, n)) {
             return;
         }
         float[] x0 = xs[0];
@@ -170,6 +163,25 @@ public final class ScalarKernels implements Kernels {
                 out[i] = out[i] + wk * x[i];
             }
         }
+    }
+
+    /**
+     * The weighted sums that one pass per input cannot compute, computed here for both kernel sets: an output that is
+     * also a later input (the first pass would overwrite that input; the loop per element does them) and no inputs
+     * (zeros). Returns false, doing nothing, for every other call.
+     */
+    static boolean weightedSumSpecialCase(float[] out, float[][] xs, float[] w, int count, int n) {
+        for (int k = 1; k < count; k++) {
+            if (xs[k] == out) {
+                weightedSumPerElement(out, xs, w, count, n);
+                return true;
+            }
+        }
+        if (count == 0) {
+            java.util.Arrays.fill(out, 0, n, 0f);
+            return true;
+        }
+        return false;
     }
 
     private static void weightedSumPerElement(float[] out, float[][] xs, float[] w, int count, int n) {

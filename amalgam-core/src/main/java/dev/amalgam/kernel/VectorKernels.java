@@ -277,14 +277,7 @@ public final class VectorKernels implements Kernels {
     public void weightedSum(float[] out, float[][] xs, float[] w, int count, int n) {
         // one pass per input, accumulating in out, as the reference does: a running sum held in a vector across
         // the loop over inputs would be live across that loop's back edge (see the class comment)
-        for (int k = 1; k < count; k++) {
-            if (xs[k] == out) {
-                REF.weightedSum(out, xs, w, count, n); // a later input is overwritten by the first pass
-                return;
-            }
-        }
-        if (count == 0) {
-            java.util.Arrays.fill(out, 0, n, 0f);
+        if (ScalarKernels.weightedSumSpecialCase(out, xs, w, count, n)) {
             return;
         }
         float[] x0 = xs[0];
