@@ -267,10 +267,8 @@ public final class EndToEnd {
                 rows.add(String.format("%-10s failed; see %s", method, log));
                 continue;
             }
-            double[] later = Arrays.copyOfRange(secs, 1, secs.length);
-            Arrays.sort(later);
-            double warm = later[later.length / 2];
-            double coldWall = cold.get(cold.size() / 2).wallSeconds(); // sorted by the results loop
+            double warm = median(r -> secs[r + 1], secs.length - 1);
+            double coldWall = median(r -> cold.get(r).wallSeconds(), cold.size());
             rows.add(String.format("%-10s %9.2f %9.2f %6.2fx %9.2f %11.2fs", method, secs[0], warm,
                     warm / floors[Recipes.inputCount(method)], coldWall, coldWall - warm));
         }

@@ -45,7 +45,6 @@ public final class WarmRuns {
             long t0 = System.nanoTime();
             int rc = Main.run(merge);
             double s = (System.nanoTime() - t0) / 1e9;
-            EndToEnd.deleteTree(out);
             if (rc != 0) {
                 System.out.println("run " + r + ": amalgam merge exited with " + rc);
                 System.exit(1);
@@ -53,6 +52,7 @@ public final class WarmRuns {
             System.out.printf(Locale.ROOT, "run %d (%s): %.3f s%n", r, r == 1 ? "first in this JVM" : "warm", s);
             seconds.add(String.format(Locale.ROOT, "%.3f", s));
         }
+        EndToEnd.deleteTree(out);
         System.out.println(RESULT_PREFIX + " " + String.join(" ", seconds));
         System.exit(0);
     }
